@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { ParameterError, describe, type Language } from '@dijitso/core-cache';
+
+/** Build parameters a user can set (`params.build`). Plural ones are arrays of strings. */
+export interface BuildParams {
+  /** C compiler command (default `$CC`, else `cc`). */
+  cc?: string;
+  /** C++ compiler command (default `$CXX`, else `c++`). */
+  cxx?: string;
+  /** Extra flags for C sources, after the defaults (`-shared -fPIC -O2`). */
+  cflags?: string[];
+  /** Extra flags for C++ sources, after the defaults (`-shared -fPIC -O2 -std=c++17`). */
+  cxxflags?: string[];
+  /** Extra linker arguments, placed after the source. */
+  ldflags?: string[];
+  /** Libraries to link (`m` → `-lm`). */
+  libs?: string[];
+  /** Include directories (`-I`). */
+  includeDirs?: string[];
+  /** Library directories (`-L`, and an rpath so the loader finds them). */
+  libDirs?: string[];
+  /** Replace the default flags entirely instead of appending to them. */
+  noDefaultFlags?: boolean;
+}
+
+/** The valid keys of `BuildParams`, for error messages and checks. */
+export const BUILD_PARAM_KEYS = [
+  'cc',
+  'cxx',
+  'cflags',
+  'cxxflags',
+  'ldflags',
+  'libs',
+  'includeDirs',
+  'libDirs',
+  'noDefaultFlags',
+] as const;
+
+/** Everything that decides the binary, minus the source: hashed into the cache key. */
+export interface ResolvedBuild {
+  language: Language;
+  compiler: string;
+  /** Flags before the output and source. */
+  flags: string[];
+  includeDirs: string[];
+  libDirs: string[];
+  libs: string[];
+  ldflags: string[];
+  /** True when a flag ties the binary to the CPU that built it. */
+  hostSpecific: boolean;
+}
+
+const DEFAULT_FLAGS = ['-shared', '-fPIC', '-O2'];
+const HOST_SPECIFIC = /^-m(arch|tune|cpu)=native$/;
+
+/** Check `params` (from a call, a config file or the environment: named by `where`) against BuildParams. */
+export function checkBuildParams(params: unknown, where: string): BuildParams {
+  if (params === undefined) return {};
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    throw new ParameterError(`Expected an object for ${where} but received ${describe(params)}`);
+  }
+  for (const [name, value] of Object.entries(params)) {
+    if (!(BUILD_PARAM_KEYS as readonly string[]).includes(name)) {
+      throw new ParameterError(
+        `Unknown parameter ${where}.${name}; valid keys are: ${BUILD_PARAM_KEYS.join(', ')}`,
+      );
+    }
+    if (value === undefined) continue;
+    if (name === 'cc' || name === 'cxx') {
+      if (typeof value !== 'string' || value.length === 0) {
+        throw new ParameterError(
+          `Expected a non-empty string for ${where}.${name} but received ${describe(value)}`,
+        );
+      }
+    } else if (name === 'noDefaultFlags') {
+      if (typeof value !== 'boolean') {
+        throw new ParameterError(`Expected a boolean for ${where}.${name} but received ${describe(value)}`);
+      }
+    } else if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+      throw new ParameterError(
+        `Expected an array of strings for ${where}.${name} but received ${describe(value)}`,
+      );
+    }
+  }
+  return params as BuildParams;
+}
+
+/** Build parameters with every default filled in: what the cache key is computed from. */
+export type EffectiveBuildParams = Required<BuildParams>;
+
+/** Fill in the defaults of checked params (compilers `cc`/`c++`, empty lists). */
+export function effectiveBuild(params: BuildParams): EffectiveBuildParams {
+  return {
+    cc: params.cc ?? 'cc',
+    cxx: params.cxx ?? 'c++',
+    cflags: params.cflags ?? [],
+    cxxflags: params.cxxflags ?? [],
+    ldflags: params.ldflags ?? [],
+    libs: params.libs ?? [],
+    includeDirs: params.includeDirs ?? [],
+    libDirs: params.libDirs ?? [],
+    noDefaultFlags: params.noDefaultFlags ?? false,
+  };
+}
+
+/** Resolve the build of `language`: the compiler command and every flag. */
+export function resolveBuild(params: EffectiveBuildParams, language: Language): ResolvedBuild {
+  const isC = language === 'c';
+  const defaults = params.noDefaultFlags ? [] : isC ? DEFAULT_FLAGS : [...DEFAULT_FLAGS, '-std=c++17'];
+  const flags = [...defaults, ...(isC ? params.cflags : params.cxxflags)];
+  return {
+    language,
+    compiler: isC ? params.cc : params.cxx,
+    flags,
+    includeDirs: params.includeDirs,
+    libDirs: params.libDirs,
+    libs: params.libs,
+    ldflags: params.ldflags,
+    hostSpecific: [...flags, ...params.ldflags].some((flag) => HOST_SPECIFIC.test(flag)),
+  };
+}
+
+/**
+ * 12 hex digits of sha256 over the effective build parameters and the default flags. The key is
+ * needed before `generate` tells the language, so both languages' settings are hashed: changing
+ * any compiler or flag gives a new key.
+ */
+export function buildHash(params: EffectiveBuildParams): string {
+  const canonical = JSON.stringify([
+    DEFAULT_FLAGS,
+    params.cc,
+    params.cxx,
+    params.cflags,
+    params.cxxflags,
+    params.ldflags,
+    params.libs,
+    params.includeDirs,
+    params.libDirs,
+    params.noDefaultFlags,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 12);
+}

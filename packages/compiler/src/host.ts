@@ -1,0 +1,44 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { arch } from 'node:os';
+
+const versions = new Map<string, Promise<string>>();
+
+/** First line of `<compiler> --version`, once per compiler per process ('' when it prints nothing). */
+export function compilerVersion(compiler: string): Promise<string> {
+  let pending = versions.get(compiler);
+  if (!pending) {
+    pending = new Promise((resolve) => {
+      execFile(compiler, ['--version'], { timeout: 30_000 }, (error, stdout) => {
+        resolve(error ? '' : (stdout.split('\n')[0] ?? '').trim());
+      });
+    });
+    versions.set(compiler, pending);
+  }
+  return pending;
+}
+
+let fingerprint: string | undefined;
+
+/**
+ * A short fingerprint of this CPU (architecture, model, feature flags): two hosts with the same
+ * fingerprint can run each other's `-march=native` binaries.
+ */
+export function cpuFingerprint(): string {
+  if (fingerprint === undefined) {
+    let text = '';
+    try {
+      const info = readFileSync('/proc/cpuinfo', 'utf8');
+      const first = info.split('\n\n')[0] ?? '';
+      text = first
+        .split('\n')
+        .filter((line) => /^(vendor_id|model name|flags|Features|CPU implementer|CPU part)\s*:/.test(line))
+        .join('\n');
+    } catch {
+      // Not Linux: the architecture alone is all we can say.
+    }
+    fingerprint = `${arch()}-${createHash('sha256').update(text).digest('hex').slice(0, 12)}`;
+  }
+  return fingerprint;
+}

@@ -1,0 +1,14 @@
+export {
+  checkBuildParams,
+  resolveBuild,
+  effectiveBuild,
+  buildHash,
+  BUILD_PARAM_KEYS,
+  type BuildParams,
+  type ResolvedBuild,
+  type EffectiveBuildParams,
+} from './build-config.js';
+export { compile, compilerArgs, type CompileRequest, type CompileResult } from './compile.js';
+export { parseDiagnostics, formatDiagnostics, type Diagnostic } from './diagnostics.js';
+export { JitCompileError, CompilerNotFoundError } from './errors.js';
+export { compilerVersion, cpuFingerprint } from './host.js';

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ParameterError } from '@dijitso/core-cache';
+import { buildHash, checkBuildParams, effectiveBuild, resolveBuild } from '../src/index.js';
+
+test('C++ builds get the default flags and -std=c++17, user flags after them', () => {
+  const build = resolveBuild(effectiveBuild({ cxxflags: ['-O3'] }), 'c++');
+  assert.equal(build.compiler, 'c++');
+  assert.deepEqual(build.flags, ['-shared', '-fPIC', '-O2', '-std=c++17', '-O3']);
+  assert.equal(resolveBuild(effectiveBuild({ cc: 'gcc' }), 'c').compiler, 'gcc');
+  assert.deepEqual(resolveBuild(effectiveBuild({}), 'c').flags, ['-shared', '-fPIC', '-O2']);
+});
+
+test('the hash changes with any flag or compiler and is stable otherwise', () => {
+  const base = buildHash(effectiveBuild({}));
+  assert.match(base, /^[0-9a-f]{12}$/);
+  assert.equal(buildHash(effectiveBuild({})), base);
+  assert.equal(buildHash(effectiveBuild({ cxxflags: [] })), base);
+  const others = [
+    { cxxflags: ['-O3'] },
+    { cflags: ['-g'] },
+    { cxx: 'clang++' },
+    { libs: ['m'] },
+    { ldflags: ['-s'] },
+  ];
+  const hashes = new Set(others.map((p) => buildHash(effectiveBuild(p))));
+  assert.equal(hashes.size, others.length);
+  assert.ok(!hashes.has(base));
+});
+
+test('-march=native marks a build host-specific', () => {
+  assert.equal(resolveBuild(effectiveBuild({ cxxflags: ['-march=native'] }), 'c++').hostSpecific, true);
+  assert.equal(resolveBuild(effectiveBuild({ cxxflags: ['-O3'] }), 'c++').hostSpecific, false);
+});
+
+test('unknown or mistyped build parameters are errors that list the valid keys', () => {
+  assert.throws(
+    () => checkBuildParams({ cxxflag: ['-O3'] }, 'params.build'),
+    (error: unknown) => {
+      assert.ok(error instanceof ParameterError);
+      assert.match(
+        error.message,
+        /Unknown parameter params\.build\.cxxflag; valid keys are: cc, cxx, cflags, cxxflags/,
+      );
+      return true;
+    },
+  );
+  assert.throws(
+    () => checkBuildParams({ cxxflags: '-O3' }, 'params.build'),
+    /Expected an array of strings for params\.build\.cxxflags/,
+  );
+  assert.throws(() => checkBuildParams({ cxx: '' }, 'params.build'), /non-empty string/);
+  assert.throws(() => checkBuildParams('x', 'params.build'), /Expected an object/);
+});

@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import { lstatSync, readFileSync, utimesSync, type Stats } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CacheLayout } from './layout.js';
+import { decodeMeta, type EntryMeta } from './meta.js';
+import { CacheCorruptError } from './errors.js';
+
+/** How stale a recorded last use may be before a hit records it again. */
+export const LAST_USE_RESOLUTION_MS = 5 * 60 * 1000;
+
+/** A published, checked cache entry. */
+export interface CacheHit {
+  key: string;
+  /** Absolute path of the `.so`. */
+  libPath: string;
+  meta: EntryMeta;
+}
+
+/** Options of `lookupEntry`. */
+export interface LookupOptions {
+  /**
+   * Move a corrupt entry aside into `err/` (only safe while holding the key's lock, or a
+   * concurrent publisher's fresh entry could be moved away). Without it a corrupt entry is a miss.
+   */
+  quarantine?: boolean;
+  /** Called with the reason when an entry is found corrupt. */
+  onCorrupt?: (error: CacheCorruptError) => void;
+}
+
+/** sha256 of `bytes`, hex. */
+export function sha256Hex(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Find the published entry of `key`: `lstat` of the `.so`, its meta, the size always, and the
+ * sha256 whenever the file is not the very inode published (so in-place edits are caught).
+ * The reads are small and synchronous: a hit in a fresh process should not wait for the thread pool.
+ */
+export async function lookupEntry(
+  layout: CacheLayout,
+  key: string,
+  options: LookupOptions = {},
+): Promise<CacheHit | null> {
+  const libPath = layout.lib(key);
+  let info: Stats;
+  try {
+    info = lstatSync(libPath);
+  } catch {
+    return null;
+  }
+  try {
+    if (!info.isFile()) {
+      throw new CacheCorruptError(
+        `${libPath} is ${info.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}`,
+      );
+    }
+    let metaBytes: Buffer;
+    try {
+      metaBytes = readFileSync(layout.meta(key));
+    } catch (error) {
+      throw new CacheCorruptError(`${libPath} has no readable metadata ${layout.meta(key)}`, {
+        cause: error,
+      });
+    }
+    const meta = decodeMeta(metaBytes, layout.meta(key));
+    if (meta.key !== key)
+      throw new CacheCorruptError(`${layout.meta(key)} describes key ${meta.key}, not ${key}`);
+    if (meta.size !== info.size) {
+      throw new CacheCorruptError(`${libPath} has ${info.size} bytes, its metadata says ${meta.size}`);
+    }
+    if (meta.published.ino !== info.ino || meta.published.mtimeMs !== info.mtimeMs) {
+      const actual = sha256Hex(readFileSync(libPath));
+      if (actual !== meta.sha256) {
+        throw new CacheCorruptError(`${libPath} has sha256 ${actual}, its metadata says ${meta.sha256}`);
+      }
+    }
+    // Last use is the library's atime, set explicitly (noatime mounts), at most every few minutes:
+    // one metadata write, no file rewritten, nothing on the hot path of a busy cache.
+    const now = Date.now();
+    if (now - info.atimeMs > LAST_USE_RESOLUTION_MS) {
+      try {
+        utimesSync(libPath, now / 1000, info.mtime);
+      } catch {
+        // A read-only cache still serves hits; it just cannot record them.
+      }
+    }
+    return { key, libPath, meta };
+  } catch (error) {
+    if (!(error instanceof CacheCorruptError)) throw error;
+    options.onCorrupt?.(error);
+    if (options.quarantine) await quarantineEntry(layout, key, error.message);
+    return null;
+  }
+}
+
+/** Move the `.so` and `.meta` of `key` into `err/<key>.corrupt-<time>/` with the reason; returns that folder. */
+export async function quarantineEntry(layout: CacheLayout, key: string, reason: string): Promise<string> {
+  const folder = `${layout.failure(key)}.corrupt-${Date.now()}-${process.pid}`;
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  await writeFile(join(folder, 'reason.txt'), reason + '\n');
+  for (const [from, name] of [
+    [layout.lib(key), 'lib.so'],
+    [layout.meta(key), 'meta.msgpack'],
+  ] as const) {
+    await rename(from, join(folder, name)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+  return folder;
+}
+
+/** Read the meta of `key` without checking the library (for tools). */
+export async function readMeta(layout: CacheLayout, key: string): Promise<EntryMeta> {
+  return decodeMeta(await readFile(layout.meta(key)), layout.meta(key));
+}

@@ -1,0 +1,92 @@
+import type { CacheLayout } from './layout.js';
+import { DijitsoError } from './errors.js';
+import { ioError } from './publish.js';
+
+type LockModule = typeof import('proper-lockfile');
+let lockModule: LockModule | undefined;
+
+// proper-lockfile is only needed on a miss: load it on first use.
+async function lockfile(): Promise<LockModule> {
+  lockModule ??= ((await import('proper-lockfile')) as unknown as { default: LockModule }).default;
+  return lockModule;
+}
+
+/** Tuning of the per-key lock. */
+export interface LockOptions {
+  /**
+   * A lock whose holder has not refreshed it for this long is stale and taken over (a crashed
+   * builder). The holder refreshes it every `staleMs / 5`. Default 10 s.
+   */
+  staleMs?: number;
+  /** Give up waiting for another process's build after this long. Default: wait forever. */
+  timeoutMs?: number;
+}
+
+/** Raised when waiting on another process's build takes longer than `timeoutMs`. */
+export class LockTimeoutError extends DijitsoError {
+  constructor(message: string) {
+    super('JIT_TIMEOUT', message);
+  }
+}
+
+/** Result of `buildOnce`: the value and whether this process built it. */
+export interface BuildOnceResult<T> {
+  value: T;
+  built: boolean;
+}
+
+/**
+ * Get `key` from the cache or build it, with at most one builder across all processes sharing the
+ * directory: the lock holder looks again, then builds; the others poll until the entry appears or
+ * the lock frees up (or goes stale because its holder died), so they load what the winner published.
+ */
+export async function buildOnce<T>(
+  layout: CacheLayout,
+  key: string,
+  steps: {
+    lookup: (underLock: boolean) => Promise<T | null>;
+    build: () => Promise<T>;
+  },
+  options: LockOptions = {},
+): Promise<BuildOnceResult<T>> {
+  const staleMs = Math.max(2000, options.staleMs ?? 10_000);
+  const started = Date.now();
+  const { lock } = await lockfile();
+  let delay = 5;
+  for (;;) {
+    let release: (() => Promise<void>) | undefined;
+    try {
+      release = await lock(layout.lock(key), {
+        realpath: false,
+        stale: staleMs,
+        update: Math.max(1000, Math.floor(staleMs / 5)),
+        retries: 0,
+        // A compromised lock (our refresh failed for longer than staleMs) means another process may
+        // build too: harmless, since both publish the same entry by rename.
+        onCompromised: () => undefined,
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED')
+        throw ioError(`lock ${layout.lock(key)}`, error);
+    }
+    if (release) {
+      try {
+        const found = await steps.lookup(true);
+        if (found !== null) return { value: found, built: false };
+        return { value: await steps.build(), built: true };
+      } finally {
+        await release().catch(() => undefined);
+      }
+    }
+    const found = await steps.lookup(false);
+    if (found !== null) return { value: found, built: false };
+    if (options.timeoutMs !== undefined && Date.now() - started > options.timeoutMs) {
+      throw new LockTimeoutError(
+        `Timed out after ${options.timeoutMs} ms waiting for another process to build ${key} ` +
+          `(lock ${layout.lock(key)}.lock). If no process is building it, the lock goes stale after ${staleMs} ms.`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(200, Math.ceil(delay * 1.5));
+  }
+}

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { open, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import {
+  CacheCorruptError,
+  compressFrame,
+  decompressFrame,
+  lookupEntry,
+  openCache,
+  publishEntry,
+  type CacheLayout,
+  type EntryToPublish,
+} from '../src/index.js';
+import { tempDir } from './helpers.js';
+
+function entry(
+  key: string,
+  lib = Buffer.from('not really an ELF file, but bytes all the same'),
+): EntryToPublish {
+  return {
+    meta: {
+      signature: key.replace(/-[0-9a-f]{12}$/, ''),
+      key,
+      language: 'c++',
+      hasHeader: false,
+      build: { compiler: 'c++', compilerVersion: 'test', args: [], hostSpecific: false, cpu: 'x' },
+      dependencies: [],
+      created: Date.now(),
+      compileSeconds: 0.5,
+    },
+    lib,
+    files: { source: Buffer.from('source') },
+  };
+}
+
+async function published(): Promise<{ layout: CacheLayout; key: string }> {
+  const layout = await openCache(await tempDir());
+  const key = 'sig-0123456789ab';
+  await publishEntry(layout, entry(key));
+  return { layout, key };
+}
+
+test('a published entry is found with its meta, and staging is left empty', async () => {
+  const { layout, key } = await published();
+  const hit = await lookupEntry(layout, key);
+  assert.ok(hit);
+  assert.equal(hit.libPath, layout.lib(key));
+  assert.equal(hit.meta.size, entry(key).lib.length);
+  assert.match(hit.meta.sha256, /^[0-9a-f]{64}$/);
+  assert.deepEqual(await readdir(layout.tmpDir), []);
+  assert.equal((await stat(layout.lib(key))).mode & 0o077, 0);
+});
+
+test('a missing entry is a miss', async () => {
+  const layout = await openCache(await tempDir());
+  assert.equal(await lookupEntry(layout, 'nothing-0123456789ab'), null);
+});
+
+test('a truncated library is detected and quarantined under the lock', async () => {
+  const { layout, key } = await published();
+  const handle = await open(layout.lib(key), 'r+');
+  await handle.truncate(5);
+  await handle.close();
+  const reasons: string[] = [];
+  assert.equal(await lookupEntry(layout, key, { onCorrupt: (e) => reasons.push(e.message) }), null);
+  assert.match(reasons[0] ?? '', /has 5 bytes, its metadata says/);
+  // Without the lock nothing moves; with it the entry goes to err/.
+  await stat(layout.lib(key));
+  assert.equal(await lookupEntry(layout, key, { quarantine: true }), null);
+  await assert.rejects(stat(layout.lib(key)), { code: 'ENOENT' });
+  const kept = (await readdir(layout.errDir)).filter((name) => name.startsWith(`${key}.corrupt-`));
+  assert.equal(kept.length, 1);
+});
+
+test('a bit flip that keeps the size is caught by the sha256', async () => {
+  const { layout, key } = await published();
+  const bytes = await readFile(layout.lib(key));
+  bytes[3] = bytes[3]! ^ 0x10;
+  await new Promise((resolve) => setTimeout(resolve, 15));
+  await writeFile(layout.lib(key), bytes);
+  const reasons: CacheCorruptError[] = [];
+  assert.equal(await lookupEntry(layout, key, { onCorrupt: (e) => reasons.push(e) }), null);
+  assert.match(reasons[0]?.message ?? '', /sha256/);
+});
+
+test('garbage metadata is a corrupt entry, not a crash', async () => {
+  const { layout, key } = await published();
+  await writeFile(layout.meta(key), Buffer.from([0xc1, 0xff, 0x00, 0x13]));
+  const reasons: string[] = [];
+  assert.equal(await lookupEntry(layout, key, { onCorrupt: (e) => reasons.push(e.message) }), null);
+  assert.match(reasons[0] ?? '', /metadata/);
+});
+
+test('a received library whose sha256 differs is not published', async () => {
+  const layout = await openCache(await tempDir());
+  const key = 'recv-0123456789ab';
+  await assert.rejects(
+    publishEntry(layout, { ...entry(key), expectedSha256: '0'.repeat(64) }),
+    CacheCorruptError,
+  );
+  assert.equal(await lookupEntry(layout, key), null);
+  assert.deepEqual(await readdir(layout.tmpDir), []);
+});
+
+test('sources are standard lz4 frames', async () => {
+  const frame = await compressFrame('int main() { return 0; }\n');
+  assert.deepEqual([...frame.subarray(0, 4)], [0x04, 0x22, 0x4d, 0x18]);
+  assert.equal((await decompressFrame(frame)).toString(), 'int main() { return 0; }\n');
+});

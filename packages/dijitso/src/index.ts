@@ -1,0 +1,33 @@
+export {
+  jit,
+  unload,
+  loadedSignatures,
+  JitLoadError,
+  type JitOptions,
+  type JitResult,
+  type Origin,
+} from './jit.js';
+export { factory, type Library } from '@dijitso/loader';
+export type { GeneratedCode, GenerateContext, GenerateFn } from './generate.js';
+export {
+  resolveParams,
+  configFiles,
+  defaultCacheDir,
+  PARAMETER_NAMES,
+  type JitParams,
+  type CacheParams,
+  type ResolvedParams,
+  type ParamSources,
+} from './params.js';
+export type { BuildParams } from '@dijitso/compiler';
+export { JitCompileError, CompilerNotFoundError, type Diagnostic } from '@dijitso/compiler';
+export {
+  DijitsoError,
+  SignatureError,
+  CacheCorruptError,
+  CacheUnsafeError,
+  CacheIOError,
+  ParameterError,
+  LockTimeoutError,
+} from '@dijitso/core-cache';
+export { JitGenerateError } from './errors.js';
