@@ -120,6 +120,11 @@ export function resolveBuild(params: EffectiveBuildParams, language: Language): 
   };
 }
 
+/** True when any flag of `params` ties the binary to the CPU that builds it (`-march=native`, ...). */
+export function isHostSpecific(params: EffectiveBuildParams): boolean {
+  return [...params.cflags, ...params.cxxflags, ...params.ldflags].some((flag) => HOST_SPECIFIC.test(flag));
+}
+
 /**
  * 12 hex digits of sha256 over the effective build parameters and the default flags. The key is
  * needed before `generate` tells the language, so both languages' settings are hashed: changing

@@ -2,6 +2,7 @@ export {
   checkBuildParams,
   resolveBuild,
   effectiveBuild,
+  isHostSpecific,
   buildHash,
   BUILD_PARAM_KEYS,
   type BuildParams,

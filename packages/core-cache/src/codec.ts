@@ -9,8 +9,10 @@ let packr: Packr | undefined;
 function msgpack(): Packr {
   if (!packr) {
     const { Packr: PackrClass } = require('msgpackr') as typeof import('msgpackr');
-    // Plain msgpack maps (no record extension) so any msgpack tool can read our files and frames.
-    packr = new PackrClass({ useRecords: false, mapsAsObjects: true, moreTypes: false });
+    // Plain msgpack maps (no record extension) so any msgpack tool can read our files and frames;
+    // undefined fields are left out rather than written as an extension type.
+    const options = { useRecords: false, mapsAsObjects: true, moreTypes: false, skipValues: [undefined] };
+    packr = new PackrClass(options as ConstructorParameters<typeof PackrClass>[0]);
   }
   return packr;
 }

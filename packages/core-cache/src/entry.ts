@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { CacheLayout } from './layout.js';
 import { decodeMeta, type EntryMeta } from './meta.js';
 import { CacheCorruptError } from './errors.js';
+import { countStat } from './stats.js';
 
 /** How stale a recorded last use may be before a hit records it again. */
 export const LAST_USE_RESOLUTION_MS = 5 * 60 * 1000;
@@ -108,10 +109,40 @@ export async function quarantineEntry(layout: CacheLayout, key: string, reason: 
       if (error.code !== 'ENOENT') throw error;
     });
   }
+  countStat(layout.dir, 'corruptHealed');
   return folder;
 }
 
 /** Read the meta of `key` without checking the library (for tools). */
 export async function readMeta(layout: CacheLayout, key: string): Promise<EntryMeta> {
   return decodeMeta(await readFile(layout.meta(key)), layout.meta(key));
+}
+
+/** The stored files of an entry, as bytes: the library and the lz4 frames of source, header and log. */
+export interface EntryFiles {
+  lib: Buffer;
+  source: Buffer;
+  header: Buffer | undefined;
+  log: Buffer | undefined;
+}
+
+/** Read the files of a hit (for shipping to other directories or extracting). */
+export async function readEntryFiles(layout: CacheLayout, hit: CacheHit): Promise<EntryFiles> {
+  const optional = (path: string): Promise<Buffer | undefined> =>
+    readFile(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+  const [lib, source, header, log] = await Promise.all([
+    readFile(hit.libPath),
+    readFile(layout.source(hit.key, hit.meta.language)),
+    hit.meta.hasHeader ? readFile(layout.header(hit.key)) : Promise.resolve(undefined),
+    optional(layout.log(hit.key)),
+  ]);
+  if (lib.length !== hit.meta.size) {
+    throw new CacheCorruptError(
+      `${hit.libPath} changed while being read (${lib.length} bytes, meta says ${hit.meta.size})`,
+    );
+  }
+  return { lib, source, header, log };
 }

@@ -42,6 +42,17 @@ export class CacheIOError extends DijitsoError {
   }
 }
 
+/** A cache entry named by signature or key that the cache does not hold. */
+export class EntryNotFoundError extends DijitsoError {
+  /** The signature or key that was looked for. */
+  readonly ref: string;
+
+  constructor(ref: string, message: string) {
+    super('CACHE_ENTRY_NOT_FOUND', message);
+    this.ref = ref;
+  }
+}
+
 /** A parameter (of a call, a config file or the environment) that has the wrong key, type or value. */
 export class ParameterError extends DijitsoError {
   constructor(message: string) {

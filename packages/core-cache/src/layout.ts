@@ -1,5 +1,5 @@
 import { lstatSync, mkdirSync, statSync, type Stats } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { CacheIOError, CacheUnsafeError, ParameterError, describe } from './errors.js';
 
 /** Source languages the cache stores; decides the source file extension. */
@@ -10,7 +10,7 @@ export function sourceExtension(language: Language): 'c' | 'cpp' {
   return language === 'c' ? 'c' : 'cpp';
 }
 
-const SUBDIRS = ['lib', 'src', 'log', 'err', 'tmp', 'locks', 'comm'] as const;
+const SUBDIRS = ['lib', 'src', 'log', 'err', 'tmp', 'locks', 'comm', 'stats'] as const;
 
 /** Every path of a cache directory; the only place where cache paths are built. */
 export class CacheLayout {
@@ -23,6 +23,10 @@ export class CacheLayout {
   readonly tmpDir: string;
   readonly locksDir: string;
   readonly commDir: string;
+  /** Per-process statistics files, summed by `readStats`. */
+  readonly statsDir: string;
+  /** Touched whenever the size limit was last enforced; its age decides when to enforce it again. */
+  readonly gcStamp: string;
 
   constructor(dir: string) {
     this.dir = resolve(dir);
@@ -33,6 +37,8 @@ export class CacheLayout {
     this.tmpDir = join(this.dir, 'tmp');
     this.locksDir = join(this.dir, 'locks');
     this.commDir = join(this.dir, 'comm');
+    this.statsDir = join(this.dir, 'stats');
+    this.gcStamp = join(this.dir, 'gc.stamp');
   }
 
   /** The published shared library of `key`. */
@@ -65,10 +71,28 @@ export class CacheLayout {
     return join(this.errDir, key);
   }
 
+  /** A statistics file named `name` (a file name made by the stats module, never user text). */
+  stats(name: string): string {
+    return join(this.statsDir, name);
+  }
+
   /** The lock file path (proper-lockfile adds `.lock`) of `key`. */
   lock(key: string): string {
     return join(this.locksDir, key);
   }
+}
+
+const cacheDirOfLibrary = new Map<string, string>();
+
+/** The cache directory holding the published library at `libPath` (`<dir>/lib/<key>.so`). */
+export function libraryCacheDir(libPath: string): string {
+  // Called on every in-memory hit: a map lookup costs a fraction of two dirname() calls.
+  let dir = cacheDirOfLibrary.get(libPath);
+  if (dir === undefined) {
+    dir = dirname(dirname(libPath));
+    cacheDirOfLibrary.set(libPath, dir);
+  }
+  return dir;
 }
 
 const opened = new Map<string, CacheLayout>();

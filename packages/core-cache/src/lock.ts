@@ -90,3 +90,40 @@ export async function buildOnce<T>(
     delay = Math.min(200, Math.ceil(delay * 1.5));
   }
 }
+
+/**
+ * Run `action` holding the lock at `path` (a key's `layout.lock(key)`, or another cache file) if
+ * nobody holds it; resolve false without waiting when another process does (it is building or
+ * publishing that key, or collecting garbage, so the caller should leave it alone).
+ */
+export async function withLockIfFree(
+  path: string,
+  staleMs: number,
+  action: () => Promise<void>,
+): Promise<boolean> {
+  const { lock } = await lockfile();
+  let release: () => Promise<void>;
+  try {
+    release = await lock(path, {
+      realpath: false,
+      stale: Math.max(2000, staleMs),
+      retries: 0,
+      onCompromised: () => undefined,
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return false;
+    throw ioError(`lock ${path}`, error);
+  }
+  try {
+    await action();
+    return true;
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
+
+/** True when a live process holds the lock of `key` (a lock not refreshed for `staleMs` is dead). */
+export async function isKeyLocked(layout: CacheLayout, key: string, staleMs: number): Promise<boolean> {
+  const { check } = await lockfile();
+  return check(layout.lock(key), { realpath: false, stale: Math.max(2000, staleMs) }).catch(() => false);
+}

@@ -29,5 +29,21 @@ export {
   CacheIOError,
   ParameterError,
   LockTimeoutError,
+  EntryNotFoundError,
 } from '@dijitso/core-cache';
 export { JitGenerateError } from './errors.js';
+export { runDoctor, probeCompiler, detectMpi, type DoctorOptions, type HealthCheck } from './doctor.js';
+export {
+  StrategyError,
+  RendezvousError,
+  registerStrategy,
+  resolveStrategy,
+  strategyNames,
+  type BuildStrategy,
+  type BuildTraits,
+  type Plan,
+  type Transfer,
+  type Topology,
+  type Communicator,
+  type Role,
+} from '@dijitso/mpi-roles';

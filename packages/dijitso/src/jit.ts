@@ -1,42 +1,44 @@
-import { dirname } from 'node:path';
 import {
   DijitsoError,
   ParameterError,
-  buildOnce,
   cacheKey,
-  compressFrame,
+  countStat,
   describe,
-  lookupEntry,
+  libraryCacheDir,
   openCache,
-  preloadCodecs,
-  publishEntry,
   validateSignature,
   type CacheHit,
-  type CacheLayout,
 } from '@dijitso/core-cache';
-import {
-  buildHash,
-  compile,
-  effectiveBuild,
-  resolveBuild,
-  type EffectiveBuildParams,
-} from '@dijitso/compiler';
+import { buildHash, effectiveBuild, isHostSpecific } from '@dijitso/compiler';
 import { LibraryTable, loadLibrary, type Library } from '@dijitso/loader';
-import { JitGenerateError } from './errors.js';
-import { runGenerate, type GenerateFn } from './generate.js';
+import {
+  isCommunicator,
+  resolveStrategy,
+  type BuildStrategy,
+  type Communicator,
+  type Role,
+} from '@dijitso/mpi-roles';
+import { recordJitCall } from './accounting.js';
+import { obtainEntry, type BuildJob } from './build.js';
+import { obtainCollective, setupCollective } from './collective.js';
+import type { GenerateFn } from './generate.js';
 import { resolveParams, type JitParams } from './params.js';
 
 /** Where a library came from. */
-export type Origin = 'memory' | 'disk' | 'built';
+export type Origin = 'memory' | 'disk' | 'built' | 'received';
 
 /** Arguments of `jit()`. */
 export interface JitOptions {
   /** The program's unique name for the code: `[A-Za-z0-9_.-]{1,200}`, not starting with `.`. */
   signature: string;
-  /** Produces the code; called only when no cache holds it. */
+  /** Produces the code; called only when no cache holds it, on a builder only. */
   generate: GenerateFn;
   /** Cache and build parameters, over the config files and the environment. */
   params?: JitParams;
+  /** Make the call collective over this communicator (every rank calls with the same signature). */
+  comm?: Communicator;
+  /** Who compiles under MPI: 'root' | 'node' | 'process' | a registered name | a BuildStrategy (default `$DIJITSO_STRATEGY`, else 'root'). */
+  strategy?: string | BuildStrategy;
 }
 
 /** What `jit()` returns. */
@@ -49,6 +51,12 @@ export interface JitResult {
   /** Absolute path of the loaded `.so`. */
   path: string;
   origin: Origin;
+  /** Under MPI: what this rank did ('builder', 'sender', 'receiver', 'leader' or 'member'). */
+  role?: Role;
+  /** Under MPI: bytes this rank's group received for this call. */
+  receivedBytes?: number;
+  /** Under MPI: how many groups compiled in the whole job for this call. */
+  builds?: number;
 }
 
 /** The library could be found or built but the dynamic loader refused it. */
@@ -58,24 +66,42 @@ export class JitLoadError extends DijitsoError {
   }
 }
 
-const JIT_OPTION_KEYS = ['signature', 'generate', 'params'];
+const JIT_OPTION_KEYS = ['signature', 'generate', 'params', 'comm', 'strategy'];
 const table = new LibraryTable();
 
-// What, besides the call's params, decides the key; compared on every in-memory hit.
-function paramsFingerprint(params: JitParams | undefined): string {
+const commIds = new WeakMap<Communicator, number>();
+let commCount = 0;
+
+// A library loaded by a collective call is a memory hit only for calls on the same communicator:
+// there every rank made the same calls, so every rank hits together and none waits in a collective.
+function commId(comm: Communicator | undefined): number {
+  if (comm === undefined) return 0;
+  let id = commIds.get(comm);
+  if (id === undefined) {
+    id = ++commCount;
+    commIds.set(comm, id);
+  }
+  return id;
+}
+
+// What, besides the signature, decides the library; compared on every in-memory hit.
+function callFingerprint(options: JitOptions): string {
   const env = process.env;
   let call: string;
   try {
-    call = JSON.stringify(params ?? null);
+    call = JSON.stringify(options.params ?? null);
   } catch {
     call = `unserializable:${Math.random()}`;
   }
-  return `${call}|${env.DIJITSO_CACHE_DIR}|${env.CC}|${env.CXX}|${env.DIJITSO_CONFIG}`;
+  const strategy = typeof options.strategy === 'object' ? options.strategy?.name : options.strategy;
+  const comm = commId(options.comm);
+  return `${call}|${env.DIJITSO_CACHE_DIR}|${env.CC}|${env.CXX}|${env.DIJITSO_CONFIG}|${strategy}|${env.DIJITSO_STRATEGY}|${comm}`;
 }
 
 /**
  * Return the loaded library of `signature`: from this process's table, else from the disk cache,
  * else generate, compile, publish and load it (once across every process sharing the cache).
+ * With `comm`, the call is collective: the strategy decides who compiles and who receives.
  */
 export async function jit(options: JitOptions): Promise<JitResult> {
   if (typeof options !== 'object' || options === null) {
@@ -83,9 +109,10 @@ export async function jit(options: JitOptions): Promise<JitResult> {
       `Expected an object { signature, generate, params? } for jit() but received ${describe(options)}`,
     );
   }
-  const fingerprint = paramsFingerprint(options.params);
+  const fingerprint = callFingerprint(options);
   const loaded = table.get(options.signature);
   if (loaded !== undefined && loaded.paramsFingerprint === fingerprint) {
+    countStat(libraryCacheDir(loaded.path), 'memoryHits');
     return {
       lib: loaded.lib,
       signature: loaded.signature,
@@ -105,32 +132,51 @@ export async function jit(options: JitOptions): Promise<JitResult> {
   if (typeof options.generate !== 'function') {
     throw new ParameterError(`Expected a function for generate but received ${describe(options.generate)}`);
   }
+  if (options.comm !== undefined && !isCommunicator(options.comm)) {
+    throw new ParameterError(
+      `Expected a communicator (rank, size, barrier, bcast, allgather, split) for comm but received ${describe(options.comm)}`,
+    );
+  }
   const { params } = resolveParams(options.params);
   const build = effectiveBuild(params.build);
   const key = cacheKey(signature, buildHash(build));
-  const layout = await openCache(params.cache.dir);
+  const job: Omit<BuildJob, 'layout'> = {
+    key,
+    signature,
+    build,
+    generate: options.generate,
+    params: options.params ?? {},
+    findLoaded: (dependency) => table.get(dependency),
+    lock: { staleMs: params.cache.lockStaleMs, timeoutMs: params.cache.lockTimeoutMs },
+  };
 
-  let hit = await lookupEntry(layout, key);
-  let origin: Origin = 'disk';
-  if (hit === null) {
-    const outcome = await buildOnce(
-      layout,
-      key,
-      {
-        lookup: (underLock) => lookupEntry(layout, key, { quarantine: underLock }),
-        build: () => buildEntry(layout, key, signature, build, options),
-      },
-      {
-        staleMs: params.cache.lockStaleMs,
-        ...(params.cache.lockTimeoutMs ? { timeoutMs: params.cache.lockTimeoutMs } : {}),
-      },
+  let hit: CacheHit;
+  let result: Omit<JitResult, 'lib' | 'path'>;
+  if (options.comm === undefined) {
+    const layout = await openCache(params.cache.dir);
+    const obtained = await obtainEntry({ ...job, layout });
+    hit = obtained.hit;
+    result = { signature, key, origin: obtained.built ? 'built' : 'disk' };
+  } else {
+    const comm = options.comm;
+    const strategy = resolveStrategy(options.strategy);
+    const dir = strategy.directory?.(params.cache.dir, comm.rank) ?? params.cache.dir;
+    const { layout, topology } = await setupCollective(comm, dir);
+    const obtained = await obtainCollective(
+      { ...job, layout },
+      comm,
+      topology,
+      strategy,
+      isHostSpecific(build),
     );
-    hit = outcome.value;
-    origin = outcome.built ? 'built' : 'disk';
+    hit = obtained.hit;
+    const { origin, role, receivedBytes, builds } = obtained.outcome;
+    result = { signature, key, origin, role, receivedBytes, builds };
   }
   const lib = load(hit);
   table.set({ signature, key, lib, path: hit.libPath, paramsFingerprint: fingerprint });
-  return { lib, signature, key, path: hit.libPath, origin };
+  await recordJitCall(hit, result, params.cache);
+  return { ...result, lib, path: hit.libPath };
 }
 
 function load(hit: CacheHit): Library {
@@ -145,63 +191,7 @@ function load(hit: CacheHit): Library {
   }
 }
 
-async function buildEntry(
-  layout: CacheLayout,
-  key: string,
-  signature: string,
-  build: EffectiveBuildParams,
-  options: JitOptions,
-): Promise<CacheHit> {
-  const code = await runGenerate(options.generate, { signature, params: options.params ?? {} });
-  const dependencies = code.dependencies.map((dependency) => {
-    const entry = table.get(dependency);
-    if (entry === undefined) {
-      throw new JitGenerateError(
-        signature,
-        `${signature} depends on ${dependency}, which was not jitted in this process: call jit() for it first.`,
-      );
-    }
-    if (dirname(entry.path) !== layout.libDir) {
-      throw new JitGenerateError(
-        signature,
-        `${signature} depends on ${dependency}, which lives in another cache (${entry.path}); ` +
-          `jit both into ${layout.dir}.`,
-      );
-    }
-    return entry.key;
-  });
-  const compiled = await compile({
-    layout,
-    key,
-    signature,
-    build: resolveBuild(build, code.language),
-    source: code.source,
-    header: code.header,
-    dependencies,
-    whileCompiling: preloadCodecs,
-  });
-  const [source, header, log] = await Promise.all([
-    compressFrame(code.source),
-    code.header === undefined ? undefined : compressFrame(code.header),
-    compiled.output.length > 0 ? compressFrame(compiled.output) : undefined,
-  ]);
-  return publishEntry(layout, {
-    meta: {
-      signature,
-      key,
-      language: code.language,
-      hasHeader: code.header !== undefined,
-      build: compiled.record,
-      dependencies,
-      created: Date.now(),
-      compileSeconds: compiled.seconds,
-    },
-    lib: compiled.lib,
-    files: { source, header, log },
-  });
-}
-
-/** Unload the library of `signature` from this process; true when it was loaded. */
+/** Unload the library of `signature` from this process; true when it was loaded. Collective under MPI. */
 export function unload(signature: string): boolean {
   return table.unload(signature);
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ParameterError, describe } from '@dijitso/core-cache';
+import { ParameterError, describe, parseSize } from '@dijitso/core-cache';
 import { BUILD_PARAM_KEYS, checkBuildParams, type BuildParams } from '@dijitso/compiler';
 
 /** Cache parameters (`params.cache`). */
@@ -12,6 +12,11 @@ export interface CacheParams {
   lockStaleMs?: number;
   /** Give up waiting for another process's build after this long. Default: no limit. */
   lockTimeoutMs?: number;
+  /**
+   * Size limit of the cache: bytes, or a string such as `"500M"` or `"5G"` (1024-based); default
+   * `"5G"`, 0 for no limit. Enforced now and then after a build by evicting least-recently-used entries.
+   */
+  maxSize?: number | string;
 }
 
 /** Every parameter of `jit()`; all optional. */
@@ -22,14 +27,16 @@ export interface JitParams {
 
 /** Parameters with every layer applied. */
 export interface ResolvedParams {
-  cache: { dir: string; lockStaleMs: number; lockTimeoutMs: number | undefined };
+  cache: { dir: string; lockStaleMs: number; lockTimeoutMs: number | undefined; maxSize: number };
   build: BuildParams;
 }
 
 /** Where each parameter's value came from, keyed `section.name`. */
 export type ParamSources = Record<string, string>;
 
-const CACHE_KEYS = ['dir', 'lockStaleMs', 'lockTimeoutMs'] as const;
+const CACHE_KEYS = ['dir', 'lockStaleMs', 'lockTimeoutMs', 'maxSize'] as const;
+/** The default of `cache.maxSize`, as ccache's. */
+export const DEFAULT_MAX_SIZE = '5G';
 const SECTIONS = ['cache', 'build'] as const;
 
 /** Check a params object (from `where`: the call, a config file) and return it typed. */
@@ -66,6 +73,10 @@ function checkCacheParams(value: unknown, where: string): void {
       throw new ParameterError(
         `Expected a non-empty path for ${where}.dir but received ${describe(content)}`,
       );
+    }
+    if (name === 'maxSize') {
+      parseSize(content as number | string, `${where}.maxSize`);
+      continue;
     }
     if (name !== 'dir' && (typeof content !== 'number' || !Number.isFinite(content) || content <= 0)) {
       throw new ParameterError(
@@ -126,8 +137,16 @@ export function defaultCacheDir(): string {
  */
 export function resolveParams(callParams?: JitParams): { params: ResolvedParams; sources: ParamSources } {
   const call = checkParams(callParams, 'params');
-  const sources: ParamSources = { 'cache.dir': 'default', 'cache.lockStaleMs': 'default' };
-  const cache: Record<string, unknown> = { dir: defaultCacheDir(), lockStaleMs: 10_000 };
+  const sources: ParamSources = {
+    'cache.dir': 'default',
+    'cache.lockStaleMs': 'default',
+    'cache.maxSize': 'default',
+  };
+  const cache: Record<string, unknown> = {
+    dir: defaultCacheDir(),
+    lockStaleMs: 10_000,
+    maxSize: DEFAULT_MAX_SIZE,
+  };
   const build: Record<string, unknown> = {};
   const apply = (layer: JitParams | null | undefined, from: string): void => {
     if (!layer) return;
@@ -157,6 +176,7 @@ export function resolveParams(callParams?: JitParams): { params: ResolvedParams;
   );
   apply(call, 'call');
   cache.dir = resolve(cache.dir as string);
+  cache.maxSize = parseSize(cache.maxSize as number | string, 'cache.maxSize');
   return {
     params: {
       cache: cache as ResolvedParams['cache'],

@@ -1,0 +1,226 @@
+import { stat, writeFile } from 'node:fs/promises';
+import type { CacheLayout } from './layout.js';
+import { describeEntries, scanEntries, type EntryInfo } from './entries.js';
+import { removeFiles, removeLeftovers, type LeftoverCounts } from './housekeeping.js';
+import { withLockIfFree } from './lock.js';
+import { mergeStats } from './stats.js';
+
+/** Statistics files older than this are merged into one by gc. */
+export const STATS_MERGE_AGE_MS = 3600 * 1000;
+/** The size limit is enforced after a publish when it was last enforced longer ago than this. */
+export const SIZE_CHECK_INTERVAL_MS = 3600 * 1000;
+/** ...or after this many publishes by one process, whichever comes first. */
+export const PUBLISHES_BETWEEN_SIZE_CHECKS = 100;
+
+/** Options of `collectGarbage`. */
+export interface GcOptions {
+  /** Evict least-recently-used entries until the entries take at most this many bytes (0 evicts all). */
+  maxSize?: number | undefined;
+  /** Evict entries not used for longer than this (ms); also the age of `err/` folders to remove. */
+  maxAgeMs?: number | undefined;
+  /** Never evict entries used within this many ms (default 0). */
+  keepUsedWithinMs?: number;
+  /** The cache's `lockStaleMs`, to tell dead locks from live ones. Default 10 s. */
+  lockStaleMs?: number;
+  /** Report what would be removed, remove nothing. */
+  dryRun?: boolean;
+  /** Called as entries are considered, with the count done and the total. */
+  onProgress?: (done: number, total: number) => void;
+  now?: number;
+}
+
+/** An entry removed by gc. */
+export interface EvictedEntry {
+  key: string;
+  signature: string;
+  size: number;
+  lastUsed: number;
+  /** Over the age limit, over the size limit, or linked against an evicted entry. */
+  reason: 'age' | 'size' | 'dependency';
+}
+
+/** What `collectGarbage` did (or, in a dry run, would do). */
+export interface GcReport {
+  dryRun: boolean;
+  evicted: EvictedEntry[];
+  freedBytes: number;
+  /** Keys left in place because another process held their lock (building or publishing them). */
+  busy: string[];
+  /** Entries and bytes left. */
+  entries: number;
+  totalSize: number;
+  leftovers: LeftoverCounts;
+  statsFilesMerged: number;
+}
+
+/**
+ * Evict entries unused for longer than `maxAgeMs`, then least-recently-used entries until the
+ * cache is within `maxSize`; remove leftovers (staging, probes, dead locks, old failures,
+ * half-published entries) and merge old statistics files. Last use is the library's atime (set on
+ * hits at most every few minutes) or mtime; an entry counts as used whenever a library linked
+ * against it is, and evicting it evicts those libraries too (they could no longer load). Each
+ * eviction holds the key's lock, so an entry being built or published is never touched.
+ */
+export async function collectGarbage(layout: CacheLayout, options: GcOptions = {}): Promise<GcReport> {
+  const now = options.now ?? Date.now();
+  const staleMs = options.lockStaleMs ?? 10_000;
+  const scanned = await scanEntries(layout);
+  const entries = await describeEntries(layout, scanned);
+  const lastUse = effectiveLastUse(entries);
+  const dependents = dependentsOf(entries);
+  const order = [...entries].sort(
+    (a, b) => lastUse.get(a.key)! - lastUse.get(b.key)! || a.key.localeCompare(b.key),
+  );
+  // Entries last used after this are kept (none is, unless asked: a clock ahead must not shield one).
+  const keepAfter = options.keepUsedWithinMs ? now - options.keepUsedWithinMs : Infinity;
+  const report: GcReport = {
+    dryRun: options.dryRun === true,
+    evicted: [],
+    freedBytes: 0,
+    busy: [],
+    entries: entries.length,
+    totalSize: entries.reduce((sum, entry) => sum + entry.size, 0),
+    leftovers: { staging: 0, probes: 0, locks: 0, failures: 0, orphans: 0 },
+    statsFilesMerged: 0,
+  };
+  const gone = new Set<string>();
+
+  const evictOne = async (entry: EntryInfo, reason: EvictedEntry['reason']): Promise<void> => {
+    if (gone.has(entry.key)) return;
+    gone.add(entry.key);
+    const removed =
+      options.dryRun ||
+      (await withLockIfFree(layout.lock(entry.key), staleMs, () => removeFiles(entry.paths)));
+    if (!removed) {
+      report.busy.push(entry.key);
+      return;
+    }
+    report.evicted.push({
+      key: entry.key,
+      signature: entry.signature,
+      size: entry.size,
+      lastUsed: lastUse.get(entry.key)!,
+      reason,
+    });
+    report.freedBytes += entry.size;
+    report.entries -= 1;
+    report.totalSize -= entry.size;
+    for (const dependent of dependents.get(entry.key) ?? []) await evictOne(dependent, 'dependency');
+  };
+
+  let done = 0;
+  const progress = (): void => options.onProgress?.(++done, order.length * 2);
+  for (const entry of order) {
+    const last = lastUse.get(entry.key)!;
+    if (options.maxAgeMs !== undefined && last < now - options.maxAgeMs && last < keepAfter) {
+      await evictOne(entry, 'age');
+    }
+    progress();
+  }
+  for (const entry of order) {
+    if (
+      options.maxSize !== undefined &&
+      report.totalSize > options.maxSize &&
+      lastUse.get(entry.key)! < keepAfter
+    ) {
+      await evictOne(entry, 'size');
+    }
+    progress();
+  }
+
+  const failureMaxAgeMs = options.maxAgeMs;
+  report.leftovers = await removeLeftovers(layout, {
+    unpublished: scanned.filter((entry) => !entry.published),
+    lockStaleMs: staleMs,
+    ...(failureMaxAgeMs !== undefined ? { failureMaxAgeMs: Math.max(1, failureMaxAgeMs) } : {}),
+    ...(options.dryRun ? { dryRun: true } : {}),
+    now,
+  });
+  report.statsFilesMerged = await mergeStats(layout, STATS_MERGE_AGE_MS, {
+    dryRun: options.dryRun === true,
+    now,
+  });
+  return report;
+}
+
+const publishesSinceCheck = new Map<string, number>();
+
+/**
+ * Enforce the cache's size limit (`cache.maxSize` in bytes; 0 means no limit) now and then, after
+ * a publish: when the last enforcement (by any process, `gc.stamp`) is over an hour old, or every
+ * `PUBLISHES_BETWEEN_SIZE_CHECKS` publishes of this process. Costs one `stat` otherwise, and never
+ * runs on a hit. One process collects at a time; a failure is a warning, never the caller's error.
+ */
+export async function collectGarbageIfDue(
+  layout: CacheLayout,
+  options: { maxSize: number; lockStaleMs?: number },
+): Promise<GcReport | null> {
+  try {
+    const publishes = (publishesSinceCheck.get(layout.dir) ?? 0) + 1;
+    publishesSinceCheck.set(layout.dir, publishes);
+    if (
+      publishes < PUBLISHES_BETWEEN_SIZE_CHECKS &&
+      !(await stampOlderThan(layout, SIZE_CHECK_INTERVAL_MS))
+    ) {
+      return null;
+    }
+    publishesSinceCheck.set(layout.dir, 0);
+    let report: GcReport | null = null;
+    await withLockIfFree(layout.gcStamp, options.lockStaleMs ?? 10_000, async () => {
+      await writeFile(layout.gcStamp, `${new Date().toISOString()}\n`, { mode: 0o600 });
+      report = await collectGarbage(layout, {
+        maxSize: options.maxSize > 0 ? options.maxSize : undefined,
+        ...(options.lockStaleMs !== undefined ? { lockStaleMs: options.lockStaleMs } : {}),
+        // An entry in use right now may be between its lookup and its dlopen in another process.
+        keepUsedWithinMs: 10 * 60 * 1000,
+      });
+    });
+    return report;
+  } catch (error) {
+    process.emitWarning(
+      `dijitso: enforcing the size limit of the cache ${layout.dir} failed: ${(error as Error).message}. ` +
+        'Run `dijitso gc` to retry and `dijitso doctor` to check the cache.',
+    );
+    return null;
+  }
+}
+
+async function stampOlderThan(layout: CacheLayout, ageMs: number): Promise<boolean> {
+  try {
+    return (await stat(layout.gcStamp)).mtimeMs < Date.now() - ageMs;
+  } catch {
+    return true;
+  }
+}
+
+/** Last use of each entry, raised to the last use of every library linked against it. */
+function effectiveLastUse(entries: EntryInfo[]): Map<string, number> {
+  const lastUse = new Map(entries.map((entry) => [entry.key, entry.lastUsed]));
+  // Dependency chains are short and acyclic (a dependency exists before its dependents): relax
+  // until nothing changes, bounded in case a damaged meta forms a cycle.
+  for (let round = 0; round < entries.length; round++) {
+    let changed = false;
+    for (const entry of entries) {
+      for (const dependency of entry.meta?.dependencies ?? []) {
+        const own = lastUse.get(dependency);
+        const through = lastUse.get(entry.key)!;
+        if (own !== undefined && own < through) {
+          lastUse.set(dependency, through);
+          changed = true;
+        }
+      }
+    }
+    if (!changed) break;
+  }
+  return lastUse;
+}
+
+function dependentsOf(entries: EntryInfo[]): Map<string, EntryInfo[]> {
+  const dependents = new Map<string, EntryInfo[]>();
+  for (const entry of entries) {
+    for (const dependency of entry.meta?.dependencies ?? []) {
+      dependents.set(dependency, [...(dependents.get(dependency) ?? []), entry]);
+    }
+  }
+  return dependents;
+}

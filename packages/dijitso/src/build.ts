@@ -1,0 +1,99 @@
+import { dirname } from 'node:path';
+import {
+  buildOnce,
+  compressFrame,
+  lookupEntry,
+  preloadCodecs,
+  publishEntry,
+  type CacheHit,
+  type CacheLayout,
+} from '@dijitso/core-cache';
+import { compile, resolveBuild, type EffectiveBuildParams } from '@dijitso/compiler';
+import { JitGenerateError } from './errors.js';
+import { runGenerate, type GenerateFn } from './generate.js';
+import type { JitParams } from './params.js';
+
+/** Everything needed to produce one entry. */
+export interface BuildJob {
+  layout: CacheLayout;
+  key: string;
+  signature: string;
+  build: EffectiveBuildParams;
+  generate: GenerateFn;
+  params: JitParams;
+  /** Where an earlier jit result of this process lives: key and library path, or undefined. */
+  findLoaded: (signature: string) => { key: string; path: string } | undefined;
+  lock: { staleMs: number; timeoutMs?: number | undefined };
+}
+
+/**
+ * The entry of `job.key` in `job.layout`, built if no process sharing the directory has it:
+ * the lock holder looks again, then generates, compiles and publishes; the others wait and load.
+ */
+export async function obtainEntry(job: BuildJob): Promise<{ hit: CacheHit; built: boolean }> {
+  const { layout, key } = job;
+  const hit = await lookupEntry(layout, key);
+  if (hit) return { hit, built: false };
+  const outcome = await buildOnce(
+    layout,
+    key,
+    {
+      lookup: (underLock) => lookupEntry(layout, key, { quarantine: underLock }),
+      build: () => buildEntry(job),
+    },
+    { staleMs: job.lock.staleMs, ...(job.lock.timeoutMs ? { timeoutMs: job.lock.timeoutMs } : {}) },
+  );
+  return { hit: outcome.value, built: outcome.built };
+}
+
+/** Generate, compile and publish; the caller holds the key's lock. */
+async function buildEntry(job: BuildJob): Promise<CacheHit> {
+  const { layout, key, signature } = job;
+  const code = await runGenerate(job.generate, { signature, params: job.params });
+  const dependencies = code.dependencies.map((dependency) => {
+    const entry = job.findLoaded(dependency);
+    if (entry === undefined) {
+      throw new JitGenerateError(
+        signature,
+        `${signature} depends on ${dependency}, which was not jitted in this process: call jit() for it first.`,
+      );
+    }
+    if (dirname(entry.path) !== layout.libDir) {
+      throw new JitGenerateError(
+        signature,
+        `${signature} depends on ${dependency}, which lives in another cache (${entry.path}); ` +
+          `jit both into ${layout.dir}.`,
+      );
+    }
+    return entry.key;
+  });
+  const compiled = await compile({
+    layout,
+    key,
+    signature,
+    build: resolveBuild(job.build, code.language),
+    source: code.source,
+    header: code.header,
+    dependencies,
+    whileCompiling: preloadCodecs,
+  });
+  const [source, header, log] = await Promise.all([
+    compressFrame(code.source),
+    code.header === undefined ? undefined : compressFrame(code.header),
+    compiled.output.length > 0 ? compressFrame(compiled.output) : undefined,
+  ]);
+  return publishEntry(layout, {
+    meta: {
+      signature,
+      key,
+      language: code.language,
+      hasHeader: code.header !== undefined,
+      build: compiled.record,
+      dependencies,
+      created: Date.now(),
+      compileSeconds: compiled.seconds,
+    },
+    lib: compiled.lib,
+    files: { source, header, log },
+  });
+}

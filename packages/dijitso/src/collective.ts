@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import {
+  CacheCorruptError,
+  lookupEntry,
+  openCacheSync,
+  packMsg,
+  publishEntry,
+  readEntryFiles,
+  unpackMsg,
+  type CacheHit,
+  type CacheLayout,
+} from '@dijitso/core-cache';
+import { cpuFingerprint } from '@dijitso/compiler';
+import {
+  FRAME_VERSION,
+  collectiveBuild,
+  discoverTopology,
+  type BuildStrategy,
+  type CollectiveOutcome,
+  type Communicator,
+  type EntryFrame,
+  type ErrorPayload,
+  type Topology,
+} from '@dijitso/mpi-roles';
+import { obtainEntry, type BuildJob } from './build.js';
+import { reviveError, serializeError } from './wire-errors.js';
+
+const setups = new WeakMap<Communicator, Map<string, Promise<{ layout: CacheLayout; topology: Topology }>>>();
+
+/**
+ * Open this rank's cache directory and find the topology, once per (communicator, directory).
+ * The ranks first agree that every one of them could open its directory: a rank that cannot
+ * must not leave the others waiting in the rendezvous.
+ */
+export function setupCollective(
+  comm: Communicator,
+  dir: string,
+): Promise<{ layout: CacheLayout; topology: Topology }> {
+  let byDir = setups.get(comm);
+  if (!byDir) {
+    byDir = new Map();
+    setups.set(comm, byDir);
+  }
+  let pending = byDir.get(dir);
+  if (!pending) {
+    pending = (async () => {
+      let layout: CacheLayout | undefined;
+      let failure: unknown;
+      try {
+        layout = openCacheSync(dir);
+      } catch (error) {
+        failure = error;
+      }
+      const id = await agree(comm, failure);
+      const topology = await discoverTopology(comm, layout!, { cpu: cpuFingerprint(), id });
+      return { layout: layout!, topology };
+    })();
+    byDir.set(dir, pending);
+    const forget = byDir;
+    pending.catch(() => forget.delete(dir));
+  }
+  return pending;
+}
+
+/**
+ * Allgather of each rank's failure (or a random id); when any rank failed, every rank throws the
+ * first failure; else every rank returns rank 0's id, for the rendezvous to name its probes.
+ */
+async function agree(comm: Communicator, failure: unknown): Promise<string> {
+  const statuses = await comm.allgather(
+    failure === undefined ? Buffer.from(randomBytes(8).toString('hex')) : packMsg(serializeError(failure)),
+  );
+  const first = statuses.findIndex((bytes) => !/^[0-9a-f]{16}$/.test(bytes.toString('latin1')));
+  if (first < 0) return statuses[0]!.toString();
+  if (first === comm.rank) throw failure;
+  const payload = unpackMsg(statuses[first]!) as ErrorPayload;
+  throw reviveError({ ...payload, message: `${payload.message} (raised on rank ${first})` });
+}
+
+/**
+ * Run the collective protocol for one key, then find the entry in this rank's own directory.
+ * Every rank returns with the library published locally, or every rank throws the same error.
+ */
+export async function obtainCollective(
+  job: BuildJob,
+  comm: Communicator,
+  topology: Topology,
+  strategy: BuildStrategy,
+  hostSpecific: boolean,
+): Promise<{ hit: CacheHit; outcome: CollectiveOutcome }> {
+  const { layout, key } = job;
+  const outcome = await collectiveBuild(
+    topology,
+    comm,
+    strategy,
+    { hostSpecific },
+    {
+      lookup: async () => (await lookupEntry(layout, key)) !== null,
+      build: async () => {
+        await obtainEntry(job);
+      },
+      readEntry: async () => {
+        const hit = await lookupEntry(layout, key);
+        if (!hit) throw new CacheCorruptError(`${layout.lib(key)} vanished before it could be sent`);
+        const files = await readEntryFiles(layout, hit);
+        const frame: EntryFrame = {
+          v: FRAME_VERSION,
+          signature: hit.meta.signature,
+          key,
+          meta: hit.meta,
+          files: { lib: files.lib, src: files.source, header: files.header, log: files.log },
+          sha256: hit.meta.sha256,
+        };
+        return frame;
+      },
+      publish: async (frame) => {
+        if (frame.key !== key) {
+          throw new CacheCorruptError(
+            `Received ${frame.key} while expecting ${key}: ranks called jit() differently`,
+          );
+        }
+        const { v: _v, size: _size, sha256: _sha, published: _published, ...meta } = frame.meta;
+        await publishEntry(layout, {
+          meta,
+          lib: frame.files.lib,
+          expectedSha256: frame.sha256,
+          files: { source: frame.files.src, header: frame.files.header, log: frame.files.log },
+        });
+      },
+      serializeError,
+      reviveError,
+    },
+  );
+  const hit = await lookupEntry(layout, key, { quarantine: true });
+  if (!hit) {
+    throw new CacheCorruptError(
+      `Rank ${comm.rank}: ${layout.lib(key)} is missing or corrupt right after the collective build ` +
+        `(group ${topology.group}, ${outcome.origin})`,
+    );
+  }
+  return { hit, outcome };
+}

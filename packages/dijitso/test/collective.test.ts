@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { createFakeWorld } from '@dijitso/mpi-roles';
+import { JitCompileError, jit, type JitResult } from '../src/index.js';
+import { counting, tempDir } from './helpers.js';
+
+const ADD = 'extern "C" int add(int a, int b) { return a + b; }\n';
+
+// Six in-process ranks (a fake communicator), ranks 2k and 2k+1 sharing node-k: the whole
+// collective path with real compiles, frames and publishing, without mpirun.
+async function sixRanks(
+  signature: string,
+  strategy: string,
+  generate: ReturnType<typeof counting>,
+  dirOf: (root: string, rank: number) => string = (root, rank) => join(root, `node-${rank >> 1}`),
+): Promise<{ results: PromiseSettledResult<JitResult>[]; root: string }> {
+  const root = await tempDir();
+  const world = createFakeWorld(6);
+  const results = await Promise.allSettled(
+    world.map((comm) =>
+      jit({ signature, generate, comm, strategy, params: { cache: { dir: dirOf(root, comm.rank) } } }),
+    ),
+  );
+  return { results, root };
+}
+
+function fulfilled(results: PromiseSettledResult<JitResult>[]): JitResult[] {
+  return results.map((r) => {
+    if (r.status === 'rejected') throw r.reason;
+    return r.value;
+  });
+}
+
+test('root strategy: one compile, the binary received and published in the other directories', async () => {
+  const generate = counting(ADD);
+  const { results, root } = await sixRanks('fake_root', 'root', generate);
+  const values = fulfilled(results);
+  assert.equal(generate.calls, 1);
+  assert.deepEqual(
+    values.map((v) => v.origin),
+    ['built', 'built', 'received', 'received', 'received', 'received'],
+  );
+  for (const v of values) assert.equal(v.lib.func('int add(int a, int b)')(20, 22), 42);
+  for (const node of ['node-0', 'node-1', 'node-2']) {
+    const files = await readdir(join(root, node, 'lib'));
+    assert.equal(files.filter((f) => f.endsWith('.so')).length, 1, node);
+    assert.equal((await readdir(join(root, node, 'src'))).length, 1);
+  }
+  assert.ok(values[2]!.receivedBytes! > 1000);
+});
+
+test('node strategy compiles once per directory', async () => {
+  const generate = counting(ADD);
+  fulfilled((await sixRanks('fake_node', 'node', generate)).results);
+  assert.equal(generate.calls, 3);
+});
+
+test('a compile error on the builder is the same JitCompileError on every rank', async () => {
+  const generate = counting('extern "C" int f() { return missing_symbol_x; }\n');
+  const { results } = await sixRanks('fake_broken', 'root', generate);
+  assert.equal(generate.calls, 1);
+  const messages = results.map((r) => {
+    assert.equal(r.status, 'rejected');
+    const error = (r as PromiseRejectedResult).reason as JitCompileError;
+    assert.ok(error instanceof JitCompileError);
+    assert.equal(error.diagnostics.find((d) => d.severity === 'error')?.line, 1);
+    return error.message;
+  });
+  assert.ok(messages.every((m) => m === messages[0]));
+});

@@ -1,0 +1,28 @@
+export { isCommunicator, type Communicator } from './communicator.js';
+export { createFakeWorld } from './fake.js';
+export { StrategyError, RendezvousError } from './errors.js';
+export type { Topology } from './topology.js';
+export { discoverTopology, rendezvousRuns, type RendezvousOptions } from './rendezvous.js';
+export {
+  encodeFrame,
+  decodeFrame,
+  isErrorFrame,
+  FRAME_VERSION,
+  type EntryFrame,
+  type ErrorFrame,
+  type ErrorPayload,
+} from './frames.js';
+export type { BuildStrategy, BuildTraits, Plan, Transfer } from './strategies/types.js';
+export { rootStrategy } from './strategies/root.js';
+export { nodeStrategy } from './strategies/node.js';
+export { processStrategy } from './strategies/process.js';
+export { registerStrategy, resolveStrategy, strategyNames, DEFAULT_STRATEGY } from './strategies/registry.js';
+export { validatePlan } from './strategies/validate.js';
+export {
+  collectiveBuild,
+  basicErrorPayload,
+  type CollectiveSteps,
+  type CollectiveOutcome,
+  type CollectiveOrigin,
+  type Role,
+} from './protocol.js';

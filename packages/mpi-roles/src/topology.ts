@@ -1,0 +1,33 @@
+import type { Communicator } from './communicator.js';
+
+/**
+ * Which ranks share one physical cache directory, as found by the rendezvous. Groups are numbered
+ * in the order of their leaders (lowest rank of each group), so group `g`'s leader has rank `g` in
+ * `leadersComm`.
+ */
+export interface Topology {
+  /** Rank in the communicator the topology was found for. */
+  readonly rank: number;
+  readonly size: number;
+  /** This rank's cache directory. */
+  readonly dir: string;
+  /** World ranks of every group, ascending. */
+  readonly groups: ReadonlyArray<ReadonlyArray<number>>;
+  /** Group index of every rank. */
+  readonly groupOf: ReadonlyArray<number>;
+  /** Group of this rank. */
+  readonly group: number;
+  /** Leader (lowest rank) of every group. */
+  readonly leaders: ReadonlyArray<number>;
+  readonly isLeader: boolean;
+  /** CPU fingerprint of every group's leader (host-specific builds are shipped only between equals). */
+  readonly cpus: ReadonlyArray<string>;
+  /** Host name of every group's leader, for messages. */
+  readonly hosts: ReadonlyArray<string>;
+  /** The ranks of this group. */
+  readonly groupComm: Communicator;
+  /** One rank per group, the leaders; null on the other ranks. */
+  readonly leadersComm: Communicator | null;
+  /** The rendezvous id (names the probe files). */
+  readonly id: string;
+}

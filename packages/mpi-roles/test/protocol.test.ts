@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { DijitsoError, openCache } from '@dijitso/core-cache';
+import {
+  basicErrorPayload,
+  collectiveBuild,
+  createFakeWorld,
+  discoverTopology,
+  type BuildStrategy,
+  type CollectiveOutcome,
+  type CollectiveSteps,
+  nodeStrategy,
+  processStrategy,
+  rootStrategy,
+} from '../src/index.js';
+import { entryFrame, tempDir } from './helpers.js';
+
+/** Directories as in-memory sets; counts builds and publishes. */
+class Disks {
+  held = new Map<string, boolean>();
+  builds = 0;
+  published = 0;
+  constructor(readonly failBuild?: string) {}
+
+  steps(dir: string): CollectiveSteps {
+    return {
+      lookup: async () => this.held.get(dir) ?? false,
+      build: async () => {
+        this.builds += 1;
+        if (this.failBuild) throw new DijitsoError('JIT_COMPILE_FAILED', this.failBuild);
+        this.held.set(dir, true);
+      },
+      readEntry: async () => entryFrame(),
+      publish: async () => {
+        this.published += 1;
+        this.held.set(dir, true);
+      },
+      serializeError: basicErrorPayload,
+      reviveError: (payload) => new DijitsoError(payload.code, payload.message),
+    };
+  }
+}
+
+async function job(
+  strategy: BuildStrategy,
+  disks: Disks,
+  size = 6,
+  dirOf = (rank: number) => `node-${rank >> 1}`,
+) {
+  const root = await tempDir();
+  const world = createFakeWorld(size);
+  const layouts = await Promise.all(world.map((c) => openCache(join(root, dirOf(c.rank)))));
+  const topologies = await Promise.all(world.map((c, r) => discoverTopology(c, layouts[r]!, { cpu: 'x' })));
+  return Promise.allSettled(
+    world.map((comm, rank) =>
+      collectiveBuild(topologies[rank]!, comm, strategy, { hostSpecific: false }, disks.steps(dirOf(rank))),
+    ),
+  );
+}
+
+function values(results: PromiseSettledResult<CollectiveOutcome>[]): CollectiveOutcome[] {
+  return results.map((r) => {
+    assert.equal(r.status, 'fulfilled', r.status === 'rejected' ? String(r.reason) : '');
+    return (r as PromiseFulfilledResult<CollectiveOutcome>).value;
+  });
+}
+
+test('root: one build, the other groups receive', async () => {
+  const disks = new Disks();
+  const outcomes = values(await job(rootStrategy, disks));
+  assert.equal(disks.builds, 1);
+  assert.equal(disks.published, 2);
+  assert.deepEqual(
+    outcomes.map((o) => o.origin),
+    ['built', 'built', 'received', 'received', 'received', 'received'],
+  );
+  assert.deepEqual(
+    outcomes.map((o) => o.role),
+    ['builder', 'member', 'receiver', 'member', 'receiver', 'member'],
+  );
+  assert.ok(outcomes.every((o) => o.builds === 1));
+});
+
+test('node: one build per group; process: one per rank', async () => {
+  const node = new Disks();
+  values(await job(nodeStrategy, node));
+  assert.equal(node.builds, 3);
+  const processes = new Disks();
+  values(await job(processStrategy, processes, 6, (rank) => `rank-${rank}`));
+  assert.equal(processes.builds, 6);
+});
+
+test('a group holding the binary ships it: no compile, no hang', async () => {
+  const disks = new Disks();
+  disks.held.set('node-1', true);
+  const outcomes = values(await job(rootStrategy, disks));
+  assert.equal(disks.builds, 0);
+  assert.deepEqual(
+    outcomes.map((o) => o.origin),
+    ['received', 'received', 'disk', 'disk', 'received', 'received'],
+  );
+  assert.equal(outcomes[2]!.role, 'sender');
+});
+
+test('all groups hit: one allgather, nothing built or sent', async () => {
+  const disks = new Disks();
+  for (const dir of ['node-0', 'node-1', 'node-2']) disks.held.set(dir, true);
+  const outcomes = values(await job(rootStrategy, disks));
+  assert.equal(disks.builds + disks.published, 0);
+  assert.ok(outcomes.every((o) => o.origin === 'disk' && o.plan === null));
+});
+
+test('a failed build raises the same error on every rank', async () => {
+  for (const strategy of [rootStrategy, nodeStrategy]) {
+    const disks = new Disks('b.cpp:3:1: error: nope');
+    const results = await job(strategy, disks);
+    for (const result of results) {
+      assert.equal(result.status, 'rejected');
+      const reason = (result as PromiseRejectedResult).reason as DijitsoError;
+      assert.equal(reason.code, 'JIT_COMPILE_FAILED');
+      assert.equal(reason.message, 'b.cpp:3:1: error: nope');
+    }
+  }
+});
+
+test('a strategy whose plan is invalid fails on every rank', async () => {
+  const lazy: BuildStrategy = { name: 'lazy', plan: () => ({ builders: [], transfers: [] }) };
+  const results = await job(lazy, new Disks());
+  assert.ok(
+    results.every((r) => r.status === 'rejected' && /would end without the library/.test(String(r.reason))),
+  );
+});

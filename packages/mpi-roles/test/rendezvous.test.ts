@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { test } from 'node:test';
+import { openCache } from '@dijitso/core-cache';
+import { createFakeWorld, discoverTopology, rendezvousRuns } from '../src/index.js';
+import { fakeJob, tempDir } from './helpers.js';
+
+test('ranks 2k and 2k+1 sharing node-k form three groups with split communicators', async () => {
+  const { topologies, layouts } = await fakeJob(6, (rank) => `node-${rank >> 1}`);
+  const [t0, t1, , t3] = topologies;
+  assert.deepEqual(t0!.groups, [
+    [0, 1],
+    [2, 3],
+    [4, 5],
+  ]);
+  assert.deepEqual(t0!.groupOf, [0, 0, 1, 1, 2, 2]);
+  assert.deepEqual(t0!.leaders, [0, 2, 4]);
+  assert.equal(t3!.group, 1);
+  assert.equal(t3!.isLeader, false);
+  assert.equal(t3!.leadersComm, null);
+  assert.equal(t3!.groupComm.size, 2);
+  assert.equal(t3!.groupComm.rank, 1);
+  assert.equal(t1!.isLeader, false);
+  assert.equal(topologies[4]!.leadersComm!.rank, 2);
+  assert.equal(topologies[4]!.leadersComm!.size, 3);
+  for (const layout of layouts) assert.deepEqual(await readdir(layout.commDir), []);
+});
+
+test('one shared directory is one group; separate directories are singletons', async () => {
+  const shared = await fakeJob(4, () => 'shared');
+  assert.deepEqual(shared.topologies[2]!.groups, [[0, 1, 2, 3]]);
+  const apart = await fakeJob(3, (rank) => `rank-${rank}`);
+  assert.deepEqual(apart.topologies[0]!.groups, [[0], [1], [2]]);
+  assert.ok(apart.topologies.every((t) => t.isLeader));
+});
+
+test('the rendezvous runs once per communicator and directory', async () => {
+  const root = await tempDir();
+  const world = createFakeWorld(2);
+  const layout = await openCache(root);
+  const before = rendezvousRuns();
+  const first = await Promise.all(world.map((c) => discoverTopology(c, layout, { cpu: 'x' })));
+  const again = await Promise.all(world.map((c) => discoverTopology(c, layout, { cpu: 'x' })));
+  assert.equal(rendezvousRuns() - before, 2); // one per rank of this process
+  assert.equal(again[0], first[0]);
+});
+
+test('CPU fingerprints and hosts are known per group', async () => {
+  const { topologies } = await fakeJob(
+    4,
+    (rank) => `node-${rank >> 1}`,
+    (rank) => (rank < 2 ? 'intel' : 'arm'),
+  );
+  assert.deepEqual(topologies[0]!.cpus, ['intel', 'arm']);
+  assert.equal(topologies[0]!.hosts.length, 2);
+});
