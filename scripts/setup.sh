@@ -27,4 +27,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" >"$stamp"
 fi
+# The MPI addon is built by npm ci when MPI is present; build it if MPI arrived later.
+if command -v mpicc >/dev/null 2>&1 && [ ! -f packages/mpi-napi/build/Release/mpi_napi.node ]; then
+  echo "setup: building the mpi-napi addon" >&2
+  npm rebuild mpi-napi --foreground-scripts >/dev/null
+fi
 npm run --silent build

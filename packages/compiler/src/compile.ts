@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  CacheIOError,
   ioError,
   makeStaging,
   sourceExtension,
@@ -98,6 +99,15 @@ export async function compile(request: CompileRequest): Promise<CompileResult> {
         `Install one (apt-get install g++) or name it with params.build.${build.language === 'c' ? 'cc' : 'cxx'} ` +
         `or $${build.language === 'c' ? 'CC' : 'CXX'}.`,
       { cause: run.spawnError },
+    );
+  }
+  if (run.exitCode !== 0 && /No space left on device|Disk quota exceeded/.test(run.output)) {
+    // Not the code's fault: say so, and keep nothing (there is no room for it anyway).
+    await rm(staging, { recursive: true, force: true });
+    throw new CacheIOError(
+      `Compiling ${signature} failed for lack of space in ${layout.tmpDir}: ` +
+        'no space left on the device (or quota exceeded). Free space, point cache.dir elsewhere, ' +
+        `or shrink the cache with \`dijitso gc\`. The compiler said:\n${run.output.trim().split('\n').slice(0, 5).join('\n')}`,
     );
   }
   if (run.exitCode !== 0) {

@@ -71,3 +71,10 @@ export function describe(value: unknown): string {
   if (Buffer.isBuffer(value)) return `Buffer of ${value.length} bytes`;
   return typeof value;
 }
+
+/** A wait inside `jit()` (another process's build, a peer rank's collective) took longer than allowed. */
+export class JitTimeoutError extends DijitsoError {
+  constructor(message: string) {
+    super('JIT_TIMEOUT', message);
+  }
+}

@@ -5,6 +5,7 @@ export {
   CacheUnsafeError,
   CacheIOError,
   ParameterError,
+  JitTimeoutError,
   EntryNotFoundError,
   describe,
 } from './errors.js';

@@ -1,5 +1,5 @@
 import type { CacheLayout } from './layout.js';
-import { DijitsoError } from './errors.js';
+import { JitTimeoutError } from './errors.js';
 import { ioError } from './publish.js';
 
 type LockModule = typeof import('proper-lockfile');
@@ -23,11 +23,7 @@ export interface LockOptions {
 }
 
 /** Raised when waiting on another process's build takes longer than `timeoutMs`. */
-export class LockTimeoutError extends DijitsoError {
-  constructor(message: string) {
-    super('JIT_TIMEOUT', message);
-  }
-}
+export class LockTimeoutError extends JitTimeoutError {}
 
 /** Result of `buildOnce`: the value and whether this process built it. */
 export interface BuildOnceResult<T> {

@@ -29,6 +29,7 @@ export {
   CacheIOError,
   ParameterError,
   LockTimeoutError,
+  JitTimeoutError,
   EntryNotFoundError,
 } from '@dijitso/core-cache';
 export { JitGenerateError } from './errors.js';

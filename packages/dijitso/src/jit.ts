@@ -12,6 +12,7 @@ import {
 import { buildHash, effectiveBuild, isHostSpecific } from '@dijitso/compiler';
 import { LibraryTable, loadLibrary, type Library } from '@dijitso/loader';
 import {
+  boundedCommunicator,
   isCommunicator,
   resolveStrategy,
   type BuildStrategy,
@@ -39,6 +40,11 @@ export interface JitOptions {
   comm?: Communicator;
   /** Who compiles under MPI: 'root' | 'node' | 'process' | a registered name | a BuildStrategy (default `$DIJITSO_STRATEGY`, else 'root'). */
   strategy?: string | BuildStrategy;
+  /**
+   * Milliseconds any wait inside the call may take (another process's build, a peer rank's
+   * collective) before it becomes a `JitTimeoutError`. Default: no limit.
+   */
+  timeout?: number;
 }
 
 /** What `jit()` returns. */
@@ -66,7 +72,7 @@ export class JitLoadError extends DijitsoError {
   }
 }
 
-const JIT_OPTION_KEYS = ['signature', 'generate', 'params', 'comm', 'strategy'];
+const JIT_OPTION_KEYS = ['signature', 'generate', 'params', 'comm', 'strategy', 'timeout'];
 const table = new LibraryTable();
 
 const commIds = new WeakMap<Communicator, number>();
@@ -104,6 +110,29 @@ function callFingerprint(options: JitOptions): string {
  * With `comm`, the call is collective: the strategy decides who compiles and who receives.
  */
 export async function jit(options: JitOptions): Promise<JitResult> {
+  const comm = typeof options === 'object' && options !== null ? options.comm : undefined;
+  if (comm !== undefined && isCommunicator(comm)) return inTurn(comm, () => jitNow(options));
+  return jitNow(options);
+}
+
+const turns = new WeakMap<Communicator, Promise<unknown>>();
+
+/**
+ * Run collective calls on one communicator one after the other, in the order the program made
+ * them: every rank then issues the same collectives in the same order (and decides memory hits
+ * at the same point), even when a program starts several jit() calls at once.
+ */
+function inTurn<T>(comm: Communicator, call: () => Promise<T>): Promise<T> {
+  const previous = turns.get(comm) ?? Promise.resolve();
+  const mine = previous.then(call, call);
+  turns.set(
+    comm,
+    mine.catch(() => undefined),
+  );
+  return mine;
+}
+
+async function jitNow(options: JitOptions): Promise<JitResult> {
   if (typeof options !== 'object' || options === null) {
     throw new ParameterError(
       `Expected an object { signature, generate, params? } for jit() but received ${describe(options)}`,
@@ -137,6 +166,12 @@ export async function jit(options: JitOptions): Promise<JitResult> {
       `Expected a communicator (rank, size, barrier, bcast, allgather, split) for comm but received ${describe(options.comm)}`,
     );
   }
+  const timeout = options.timeout;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout > 0))) {
+    throw new ParameterError(
+      `Expected a positive number of milliseconds for timeout but received ${describe(timeout)}`,
+    );
+  }
   const { params } = resolveParams(options.params);
   const build = effectiveBuild(params.build);
   const key = cacheKey(signature, buildHash(build));
@@ -147,7 +182,10 @@ export async function jit(options: JitOptions): Promise<JitResult> {
     generate: options.generate,
     params: options.params ?? {},
     findLoaded: (dependency) => table.get(dependency),
-    lock: { staleMs: params.cache.lockStaleMs, timeoutMs: params.cache.lockTimeoutMs },
+    lock: {
+      staleMs: params.cache.lockStaleMs,
+      timeoutMs: earliest(params.cache.lockTimeoutMs, timeout),
+    },
   };
 
   let hit: CacheHit;
@@ -158,7 +196,7 @@ export async function jit(options: JitOptions): Promise<JitResult> {
     hit = obtained.hit;
     result = { signature, key, origin: obtained.built ? 'built' : 'disk' };
   } else {
-    const comm = options.comm;
+    const comm = timeout === undefined ? options.comm : bounded(options.comm, timeout);
     const strategy = resolveStrategy(options.strategy);
     const dir = strategy.directory?.(params.cache.dir, comm.rank) ?? params.cache.dir;
     const { layout, topology } = await setupCollective(comm, dir);
@@ -177,6 +215,28 @@ export async function jit(options: JitOptions): Promise<JitResult> {
   table.set({ signature, key, lib, path: hit.libPath, paramsFingerprint: fingerprint });
   await recordJitCall(hit, result, params.cache);
   return { ...result, lib, path: hit.libPath };
+}
+
+function earliest(...limits: Array<number | undefined>): number | undefined {
+  const set = limits.filter((limit): limit is number => limit !== undefined);
+  return set.length > 0 ? Math.min(...set) : undefined;
+}
+
+const boundedComms = new WeakMap<Communicator, Map<number, Communicator>>();
+
+// One bounded view per (communicator, timeout), so the rendezvous stays memoized across calls.
+function bounded(comm: Communicator, timeoutMs: number): Communicator {
+  let byTimeout = boundedComms.get(comm);
+  if (!byTimeout) {
+    byTimeout = new Map();
+    boundedComms.set(comm, byTimeout);
+  }
+  let view = byTimeout.get(timeoutMs);
+  if (!view) {
+    view = boundedCommunicator(comm, timeoutMs);
+    byTimeout.set(timeoutMs, view);
+  }
+  return view;
 }
 
 function load(hit: CacheHit): Library {

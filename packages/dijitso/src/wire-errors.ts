@@ -3,7 +3,7 @@ import {
   CacheIOError,
   CacheUnsafeError,
   DijitsoError,
-  LockTimeoutError,
+  JitTimeoutError,
   ParameterError,
   SignatureError,
 } from '@dijitso/core-cache';
@@ -58,7 +58,7 @@ export function reviveError(payload: ErrorPayload): Error {
     case 'PARAMETER_INVALID':
       return new ParameterError(m);
     case 'JIT_TIMEOUT':
-      return new LockTimeoutError(m);
+      return new JitTimeoutError(m);
     case 'STRATEGY_INVALID':
       return new StrategyError(m);
     case 'RENDEZVOUS_FAILED':

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createFakeWorld } from '@dijitso/mpi-roles';
-import { JitCompileError, jit, type JitResult } from '../src/index.js';
+import { JitCompileError, JitTimeoutError, jit, type JitResult } from '../src/index.js';
 import { counting, tempDir } from './helpers.js';
 
 const ADD = 'extern "C" int add(int a, int b) { return a + b; }\n';
@@ -69,4 +69,30 @@ test('a compile error on the builder is the same JitCompileError on every rank',
     return error.message;
   });
   assert.ok(messages.every((m) => m === messages[0]));
+});
+
+test('a rank that never joins turns into a JitTimeoutError on the waiting ranks, not a hang', async () => {
+  const root = await tempDir();
+  const world = createFakeWorld(4);
+  const started = Date.now();
+  const results = await Promise.allSettled(
+    world
+      .filter((comm) => comm.rank !== 3)
+      .map((comm) =>
+        jit({
+          signature: 'fake_stuck',
+          generate: counting(ADD),
+          comm,
+          timeout: 300,
+          params: { cache: { dir: join(root, `node-${comm.rank >> 1}`) } },
+        }),
+      ),
+  );
+  assert.ok(Date.now() - started < 5000);
+  for (const result of results) {
+    assert.equal(result.status, 'rejected');
+    const error = (result as PromiseRejectedResult).reason as JitTimeoutError;
+    assert.ok(error instanceof JitTimeoutError, String(error));
+    assert.match(error.message, /waited 300 ms in an allgather/);
+  }
 });

@@ -26,3 +26,4 @@ export {
   type CollectiveOrigin,
   type Role,
 } from './protocol.js';
+export { boundedCommunicator } from './timeout.js';

@@ -1,0 +1,248 @@
+// A typed, validated wrapper around one MPI communicator handle of the addon.
+import type { NativeBinding, NativeGathered } from './binding.js';
+import { callNative } from './errors.js';
+import { OpQueue } from './queue.js';
+import { assertNoOverlap, queueFor, usableBinding } from './runtime.js';
+import {
+  expectBuffer,
+  expectInt32,
+  expectInteger,
+  expectNumber,
+  expectOneOf,
+  expectRank,
+} from './validate.js';
+
+/** Reductions allreduce supports on numbers (MPI_SUM, MPI_MAX, MPI_MIN on doubles). */
+export type ReduceOp = 'sum' | 'max' | 'min';
+const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'min'];
+
+/** Options of {@link Communicator.bcast}. */
+export interface BcastOptions {
+  /** On non-root ranks: receive into this Buffer when the message fits; the result is then a view of it. */
+  into?: Buffer;
+}
+
+const INT32_MAX = 2147483647;
+
+function splitGathered(gathered: NativeGathered): Buffer[] {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  for (const length of gathered.lengths) {
+    parts.push(gathered.data.subarray(offset, offset + length));
+    offset += length;
+  }
+  return parts;
+}
+
+/**
+ * An MPI communicator. Collectives return Promises and wait off the JS thread; each has a Sync
+ * variant that blocks. Collectives on one communicator run in call order, one at a time.
+ */
+export class Communicator {
+  /** This process's rank in the communicator. */
+  readonly rank: number;
+  /** Number of processes in the communicator. */
+  readonly size: number;
+  /** True for the world communicator, which cannot be freed. */
+  readonly isWorld: boolean;
+  readonly #handle: number;
+  readonly #queue = new OpQueue();
+  #freed = false;
+
+  /** @internal Communicators come from world(), split() and dup(). */
+  constructor(binding: NativeBinding, handle: number, isWorld = false) {
+    this.#handle = handle;
+    this.isWorld = isWorld;
+    this.rank = callNative(() => binding.commRank(handle));
+    this.size = callNative(() => binding.commSize(handle));
+  }
+
+  /** True once free() was called. */
+  get freed(): boolean {
+    return this.#freed;
+  }
+
+  /** Resolves when every rank has entered the barrier. */
+  barrier(): Promise<void> {
+    const binding = this.#ready();
+    return queueFor(this.#queue).run<void, void>(
+      (done) => binding.barrierAsync(this.#handle, done),
+      () => undefined,
+    );
+  }
+
+  /** Blocks until every rank has entered the barrier. */
+  barrierSync(): void {
+    const binding = this.#readySync('barrierSync');
+    callNative(() => binding.barrierSync(this.#handle));
+  }
+
+  /**
+   * Broadcasts root's buf; resolves to the message on every rank (on the root, buf itself).
+   * Other ranks pass null (buf is ignored there); the length travels with the message.
+   */
+  bcast(buf: Buffer | null, root: number, options: BcastOptions = {}): Promise<Buffer> {
+    const binding = this.#ready();
+    const { isRoot, into } = this.#checkBcast(buf, root, options);
+    return queueFor(this.#queue).run<Buffer | number, Buffer>(
+      (done) => binding.bcastAsync(this.#handle, root, isRoot, isRoot ? buf : null, into, done),
+      (result) => this.#bcastResult(result, isRoot ? buf : null, into),
+    );
+  }
+
+  /** Blocking {@link bcast}. */
+  bcastSync(buf: Buffer | null, root: number, options: BcastOptions = {}): Buffer {
+    const binding = this.#readySync('bcastSync');
+    const { isRoot, into } = this.#checkBcast(buf, root, options);
+    const result = callNative(() => binding.bcastSync(this.#handle, root, isRoot, isRoot ? buf : null, into));
+    return this.#bcastResult(result, isRoot ? buf : null, into);
+  }
+
+  /** Collects every rank's buf on root, in rank order (lengths may differ); null on other ranks. */
+  gather(buf: Buffer, root: number): Promise<Buffer[] | null> {
+    const binding = this.#ready();
+    this.#checkGather(buf, root);
+    return queueFor(this.#queue).run<NativeGathered | null, Buffer[] | null>(
+      (done) => binding.gatherAsync(this.#handle, root, this.rank, this.size, buf, done),
+      (result) => (result === null ? null : splitGathered(result)),
+    );
+  }
+
+  /** Blocking {@link gather}. */
+  gatherSync(buf: Buffer, root: number): Buffer[] | null {
+    const binding = this.#readySync('gatherSync');
+    this.#checkGather(buf, root);
+    const result = callNative(() => binding.gatherSync(this.#handle, root, this.rank, this.size, buf));
+    return result === null ? null : splitGathered(result);
+  }
+
+  /** Every rank's buf on every rank, in rank order (lengths may differ). */
+  allgather(buf: Buffer): Promise<Buffer[]> {
+    const binding = this.#ready();
+    expectBuffer(buf, 'buf');
+    return queueFor(this.#queue).run<NativeGathered | null, Buffer[]>(
+      (done) => binding.gatherAsync(this.#handle, -1, this.rank, this.size, buf, done),
+      (result) => splitGathered(result as NativeGathered),
+    );
+  }
+
+  /** Blocking {@link allgather}. */
+  allgatherSync(buf: Buffer): Buffer[] {
+    const binding = this.#readySync('allgatherSync');
+    expectBuffer(buf, 'buf');
+    return splitGathered(callNative(() => binding.gatherSync(this.#handle, -1, this.rank, this.size, buf))!);
+  }
+
+  /** Combines one number from every rank (as a double) and resolves to the result on every rank. */
+  allreduce(value: number, op: ReduceOp): Promise<number> {
+    const binding = this.#ready();
+    const opIndex = this.#checkAllreduce(value, op);
+    return queueFor(this.#queue).run<number, number>(
+      (done) => binding.allreduceAsync(this.#handle, value, opIndex, done),
+      (result) => result,
+    );
+  }
+
+  /** Blocking {@link allreduce}. */
+  allreduceSync(value: number, op: ReduceOp): number {
+    const binding = this.#readySync('allreduceSync');
+    const opIndex = this.#checkAllreduce(value, op);
+    return callNative(() => binding.allreduceSync(this.#handle, value, opIndex));
+  }
+
+  /**
+   * Partitions the communicator by color, ordering each part by key (default: rank). Resolves to
+   * this rank's new communicator, or null where color is null (MPI_UNDEFINED).
+   */
+  split(color: number | null, key: number = this.rank): Promise<Communicator | null> {
+    const binding = this.#ready();
+    const nativeColor = this.#checkSplit(binding, color, key);
+    return queueFor(this.#queue).run<number | null, Communicator | null>(
+      (done) => binding.splitAsync(this.#handle, nativeColor, key, done),
+      (handle) => (handle === null ? null : new Communicator(binding, handle)),
+    );
+  }
+
+  /** Blocking {@link split}. */
+  splitSync(color: number | null, key: number = this.rank): Communicator | null {
+    const binding = this.#readySync('splitSync');
+    const nativeColor = this.#checkSplit(binding, color, key);
+    const handle = callNative(() => binding.splitSync(this.#handle, nativeColor, key));
+    return handle === null ? null : new Communicator(binding, handle);
+  }
+
+  /** A new communicator with the same group and its own message space (MPI_Comm_dup). */
+  dup(): Promise<Communicator> {
+    const binding = this.#ready();
+    return queueFor(this.#queue).run<number, Communicator>(
+      (done) => binding.dupAsync(this.#handle, done),
+      (handle) => new Communicator(binding, handle),
+    );
+  }
+
+  /** Blocking {@link dup}. */
+  dupSync(): Communicator {
+    const binding = this.#readySync('dupSync');
+    return new Communicator(
+      binding,
+      callNative(() => binding.dupSync(this.#handle)),
+    );
+  }
+
+  /** Releases the communicator (MPI_Comm_free); using it afterwards throws TypeError. */
+  free(): void {
+    if (this.isWorld) throw new TypeError('the world communicator cannot be freed');
+    const binding = this.#readySync('free');
+    callNative(() => binding.commFree(this.#handle));
+    this.#freed = true;
+  }
+
+  #ready(): NativeBinding {
+    if (this.#freed) throw new TypeError('communicator already freed');
+    return usableBinding();
+  }
+
+  #readySync(operation: string): NativeBinding {
+    const binding = this.#ready();
+    assertNoOverlap(this.#queue, operation);
+    return binding;
+  }
+
+  #checkBcast(
+    buf: Buffer | null,
+    root: number,
+    options: BcastOptions,
+  ): { isRoot: boolean; into: Buffer | null } {
+    expectRank(root, 'root', this.size);
+    const isRoot = root === this.rank;
+    if (isRoot) expectBuffer(buf, 'buf on the root');
+    else if (buf !== null && buf !== undefined) expectBuffer(buf, 'buf');
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`Expected an object for options but received ${String(options)}`);
+    }
+    if (options.into !== undefined) expectBuffer(options.into, 'options.into');
+    return { isRoot, into: !isRoot && options.into !== undefined ? options.into : null };
+  }
+
+  #bcastResult(result: Buffer | number, buf: Buffer | null, into: Buffer | null): Buffer {
+    if (typeof result !== 'number') return result;
+    return buf ?? (into as Buffer).subarray(0, result);
+  }
+
+  #checkGather(buf: Buffer, root: number): void {
+    expectBuffer(buf, 'buf');
+    expectRank(root, 'root', this.size);
+  }
+
+  #checkAllreduce(value: number, op: ReduceOp): number {
+    expectNumber(value, 'value');
+    expectOneOf(op, 'op', REDUCE_OPS);
+    return REDUCE_OPS.indexOf(op);
+  }
+
+  #checkSplit(binding: NativeBinding, color: number | null, key: number): number {
+    if (color !== null) expectInteger(color, 'color', 0, INT32_MAX);
+    expectInt32(key, 'key');
+    return color === null ? binding.constants.UNDEFINED : color;
+  }
+}

@@ -1,0 +1,18 @@
+export { Communicator, type BcastOptions, type ReduceOp } from './communicator.js';
+export {
+  abort,
+  finalize,
+  finalized,
+  init,
+  initialized,
+  libraryVersion,
+  processorName,
+  threadLevel,
+  version,
+  world,
+  type InitOptions,
+  type MpiVersion,
+} from './environment.js';
+export { MpiError, NOT_FROM_MPI, type MpiErrorOptions } from './errors.js';
+export { THREAD_LEVELS, type ThreadLevel } from './runtime.js';
+export { isAvailable } from './available.js';

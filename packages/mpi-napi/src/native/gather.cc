@@ -1,0 +1,188 @@
+// gather and allgather of byte messages of any length. The lengths travel first (an allgather
+// of uint64, so every rank makes the same choice between gatherv/allgatherv and the chunked
+// fallback used when the total exceeds one MPI count).
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "op.h"
+
+namespace mpinapi {
+
+namespace {
+
+constexpr int kChunkTag = 0x4d50;
+
+// gather (root >= 0) or allgather (root < 0).
+class GatherOp : public Op {
+ public:
+  GatherOp(MPI_Comm comm, int root, int rank, int size, const uint8_t* data, size_t length)
+      : comm_(comm), root_(root), rank_(rank), data_(data), mine_(length), lengths_(size) {}
+  ~GatherOp() override {
+    if (block_ != nullptr) ReleaseBlock(block_);
+  }
+
+  Progress Poll() override {
+    while (!failure_.failed()) {
+      switch (state_) {
+        case State::kStart:
+          if (Started(MPI_Iallgather(&mine_, 1, MPI_UINT64_T, lengths_.data(), 1, MPI_UINT64_T, comm_, &request_),
+                      "MPI_Iallgather")) {
+            state_ = State::kLengthsInFlight;
+          }
+          break;
+        case State::kLengthsInFlight:
+          if (!RequestDone()) return Progress::kPending;
+          if (!failure_.failed()) ReadLengths();
+          break;
+        case State::kData:
+          if (chunked_) return Progress::kNeedsBlocking;
+          if (StartData()) state_ = State::kDataInFlight;
+          break;
+        case State::kDataInFlight:
+          if (!RequestDone()) return Progress::kPending;
+          state_ = State::kDone;
+          break;
+        case State::kDone:
+          return Progress::kDone;
+      }
+    }
+    return Progress::kDone;
+  }
+
+  // { data, lengths } where this rank receives; null on the non-root ranks of a gather.
+  Napi::Value Result(Napi::Env env) override {
+    if (!Receives()) return env.Null();
+    Napi::Object result = Napi::Object::New(env);
+    Napi::Array lengths = Napi::Array::New(env, lengths_.size());
+    for (size_t i = 0; i < lengths_.size(); ++i) lengths.Set(i, Napi::Number::New(env, double(lengths_[i])));
+    result.Set("lengths", lengths);
+    if (block_ == nullptr) {
+      result.Set("data", Napi::Buffer<uint8_t>::New(env, 0));
+    } else {
+      Block* block = block_;
+      block_ = nullptr;
+      result.Set("data", WrapBlock(env, block, total_));
+    }
+    return result;
+  }
+
+ private:
+  enum class State { kStart, kLengthsInFlight, kData, kDataInFlight, kDone };
+
+  bool Receives() const { return root_ < 0 || root_ == rank_; }
+  uint8_t* Target() const { return block_ != nullptr ? BlockData(block_) : nullptr; }
+
+  void ReadLengths() {
+    std::vector<size_t> offsets(lengths_.size());
+    total_ = 0;
+    for (size_t i = 0; i < lengths_.size(); ++i) {
+      offsets[i] = total_;
+      total_ += static_cast<size_t>(lengths_[i]);
+    }
+    chunked_ = total_ > GlobalSettings().chunkBytes;
+    if (!chunked_) {
+      counts_.assign(lengths_.begin(), lengths_.end());
+      displacements_.assign(offsets.begin(), offsets.end());
+    }
+    offsets_ = std::move(offsets);
+    if (total_ == 0) {
+      state_ = State::kDone;
+      return;
+    }
+    if (Receives()) {
+      block_ = AcquireBlock(total_);
+      if (block_ == nullptr) {
+        Failed(MPI_ERR_NO_MEM, "receive buffer allocation");
+        return;
+      }
+    }
+    state_ = State::kData;
+  }
+
+  // Every rank knows the total, so every rank takes this step or the chunked one alike.
+  bool StartData() {
+    if (root_ < 0) {
+      return Started(MPI_Iallgatherv(data_, static_cast<int>(mine_), MPI_BYTE, Target(), counts_.data(),
+                                    displacements_.data(), MPI_BYTE, comm_, &request_),
+                    "MPI_Iallgatherv");
+    }
+    return Started(MPI_Igatherv(data_, static_cast<int>(mine_), MPI_BYTE, Target(), counts_.data(),
+                               displacements_.data(), MPI_BYTE, root_, comm_, &request_),
+                  "MPI_Igatherv");
+  }
+
+  // Totals beyond one MPI count: every rank's message moves on its own, chunk by chunk.
+  void BlockingStep() override {
+    ExchangeInChunks();
+    state_ = State::kDone;
+  }
+
+  void ExchangeInChunks() {
+    const size_t chunk = GlobalSettings().chunkBytes;
+    if (Receives() && mine_ > 0) std::memcpy(Target() + offsets_[static_cast<size_t>(rank_)], data_, mine_);
+    for (size_t sender = 0; sender < lengths_.size() && !failure_.failed(); ++sender) {
+      const size_t length = static_cast<size_t>(lengths_[sender]);
+      for (size_t offset = 0; offset < length && !failure_.failed(); offset += chunk) {
+        const int count = static_cast<int>(std::min(chunk, length - offset));
+        if (root_ < 0) {
+          Failed(MPI_Bcast(Target() + offsets_[sender] + offset, count, MPI_BYTE, static_cast<int>(sender), comm_),
+                 "MPI_Bcast");
+        } else if (static_cast<int>(sender) == root_) {
+          continue;
+        } else if (rank_ == root_) {
+          Failed(MPI_Recv(Target() + offsets_[sender] + offset, count, MPI_BYTE, static_cast<int>(sender),
+                          kChunkTag, comm_, MPI_STATUS_IGNORE),
+                 "MPI_Recv");
+        } else if (static_cast<int>(sender) == rank_) {
+          Failed(MPI_Send(data_ + offset, count, MPI_BYTE, root_, kChunkTag, comm_), "MPI_Send");
+        }
+      }
+    }
+  }
+
+  MPI_Comm comm_;
+  int root_;
+  int rank_;
+  const uint8_t* data_;
+  uint64_t mine_;
+  std::vector<uint64_t> lengths_;
+  std::vector<size_t> offsets_;
+  std::vector<int> counts_;
+  std::vector<int> displacements_;
+  size_t total_ = 0;
+  bool chunked_ = false;
+  Block* block_ = nullptr;
+  State state_ = State::kStart;
+};
+
+MPI_Comm CommArg(const Napi::CallbackInfo& info) {
+  return CommFromHandle(info[0].As<Napi::Number>().Uint32Value());
+}
+
+// Arguments: handle, root (-1 for allgather), rank, size, data.
+std::unique_ptr<Op> MakeGather(const Napi::CallbackInfo& info, bool synchronous) {
+  Napi::Buffer<uint8_t> data = info[4].As<Napi::Buffer<uint8_t>>();
+  auto op = std::make_unique<GatherOp>(CommArg(info), info[1].As<Napi::Number>().Int32Value(),
+                                       info[2].As<Napi::Number>().Int32Value(),
+                                       info[3].As<Napi::Number>().Int32Value(), data.Data(), data.Length());
+  if (synchronous) op->SetSynchronous();
+  op->KeepAlive(data);
+  return op;
+}
+
+Napi::Value GatherSync(const Napi::CallbackInfo& info) { return RunSync(info.Env(), MakeGather(info, true)); }
+
+Napi::Value GatherAsync(const Napi::CallbackInfo& info) {
+  RunAsync(info.Env(), MakeGather(info, false), info[5].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void InitGather(Napi::Env env, Napi::Object exports) {
+  exports.Set("gatherSync", Napi::Function::New(env, GatherSync));
+  exports.Set("gatherAsync", Napi::Function::New(env, GatherAsync));
+}
+
+}  // namespace mpinapi

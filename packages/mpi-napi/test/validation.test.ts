@@ -1,0 +1,76 @@
+// Argument validation, MpiError, binding selection and exit behaviour.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { init, isAvailable, MpiError, world } from '../src/index.js';
+
+const run = promisify(execFile);
+const skip = isAvailable() ? false : 'the mpi-napi addon is not built (no MPI installed)';
+const indexUrl = new URL('../src/index.js', import.meta.url).href;
+
+test('MpiError carries a stable code, a name and the MPI error class', () => {
+  const error = new MpiError('MPI_Bcast failed: boom', { mpiErrorClass: 5, mpiFunction: 'MPI_Bcast' });
+  assert.ok(error instanceof Error);
+  assert.equal(error.code, 'MPI_ERROR');
+  assert.equal(error.name, 'MpiError');
+  assert.equal(error.mpiErrorClass, 5);
+  assert.equal(error.mpiFunction, 'MPI_Bcast');
+  assert.equal(new MpiError('not from MPI').mpiErrorClass, -1);
+});
+
+test('wrong arguments are TypeError or RangeError with the expected message', { skip }, () => {
+  const comm = world();
+  assert.throws(() => comm.bcast(Buffer.alloc(1), 1), {
+    name: 'RangeError',
+    message: 'Expected an integer in [0, 0] for root but received 1',
+  });
+  assert.throws(() => comm.bcast('text' as unknown as Buffer, 0), {
+    name: 'TypeError',
+    message: 'Expected a Buffer for buf on the root but received the string "text"',
+  });
+  assert.throws(() => comm.gatherSync(Buffer.alloc(1), 2), { name: 'RangeError' });
+  assert.throws(() => comm.allreduce(1, 'avg' as 'sum'), {
+    name: 'TypeError',
+    message: "Expected one of 'sum', 'max', 'min' for op but received the string \"avg\"",
+  });
+  assert.throws(() => comm.allreduceSync('1' as unknown as number, 'sum'), { name: 'TypeError' });
+  assert.throws(() => comm.splitSync(1.5, 0), {
+    name: 'TypeError',
+    message: 'Expected an integer for color but received 1.5',
+  });
+  assert.throws(() => comm.split(0, 2 ** 31), { name: 'RangeError' });
+  assert.throws(() => init({ thread: 'many' as 'multiple' }), { name: 'TypeError' });
+});
+
+test('a missing addon makes the API throw MpiError with install instructions', async () => {
+  const script = `import(${JSON.stringify(indexUrl)}).then((m) => {
+    if (m.isAvailable()) process.exit(3);
+    try { m.world(); } catch (error) { console.log(error.name + ': ' + error.message); }
+  });`;
+  const { stdout } = await run(process.execPath, ['-e', script], {
+    env: { ...process.env, MPI_NAPI_BINDING: '/nonexistent/mpi_napi.node' },
+  });
+  assert.match(stdout, /^MpiError: mpi-napi: the native binding is not built/);
+  assert.match(stdout, /apt-get install openmpi-bin libopenmpi-dev/);
+});
+
+test('MPI_NAPI_BINDING rejects values that are neither a build name nor a .node path', async () => {
+  const script = `import(${JSON.stringify(indexUrl)}).then((m) => {
+    try { m.world(); } catch (error) { console.log(error.name); }
+  });`;
+  const { stdout } = await run(process.execPath, ['-e', script], {
+    env: { ...process.env, MPI_NAPI_BINDING: '../evil path' },
+  });
+  assert.equal(stdout.trim(), 'TypeError');
+});
+
+test('a process that used MPI is finalized at exit without calling finalize', { skip }, async () => {
+  // This exit listener runs after the one mpi-napi registered at init.
+  const script = `import(${JSON.stringify(indexUrl)}).then(async (m) => {
+    await m.world().barrier();
+    process.on('exit', () => console.log('finalized at exit: ' + m.finalized()));
+  });`;
+  const { stdout } = await run(process.execPath, ['-e', script], { timeout: 30_000 });
+  assert.equal(stdout.trim(), 'finalized at exit: true');
+});
