@@ -57,23 +57,31 @@ for _ in $(seq 50); do
   ip -o addr show | grep -q " ${subnet}\." || break
 done
 
+launcher_pid=
 cleanup() {
   local status=$?
   trap - EXIT INT TERM HUP
+  # The ranks and daemons first, then the launcher (timeout and its mpirun), then the plumbing.
   for i in $(seq "$hosts"); do
-    ns="$id-h$i"
-    if ip netns list 2>/dev/null | grep -qw "$ns"; then
-      for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-      ip netns delete "$ns" 2>/dev/null || true
-    fi
+    for pid in $(ip netns pids "$id-h$i" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+  done
+  if [ -n "$launcher_pid" ]; then
+    pkill -9 -P "$launcher_pid" 2>/dev/null || true
+    kill -9 "$launcher_pid" 2>/dev/null || true
+  fi
+  for i in $(seq "$hosts"); do
+    ip netns delete "$id-h$i" 2>/dev/null || true
+    ip link delete "${id}v$i" 2>/dev/null || true
   done
   ip link delete "$bridge" 2>/dev/null || true
   rm -rf "$work"
   exit "$status"
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+# The launcher runs in the background and we `wait` for it: bash runs these traps at once then,
+# where a foreground command would defer them until it ended.
+trap '[ -n "$launcher_pid" ] && kill -TERM "$launcher_pid" 2>/dev/null; exit 130' INT
+trap '[ -n "$launcher_pid" ] && kill -TERM "$launcher_pid" 2>/dev/null; exit 143' TERM HUP
 
 ip link add "$bridge" type bridge
 ip addr add "$subnet.254/24" dev "$bridge"
@@ -115,11 +123,16 @@ if [ "$mpi" = openmpi ]; then
     --mca plm_rsh_agent "$work/agent" --mca plm_rsh_no_tree_spawn 1 \
     --mca btl self,tcp --mca oob_tcp_if_include "$subnet.0/24" --mca btl_tcp_if_include "$subnet.0/24" \
     --mca pml ob1 --mca orte_keep_fqdn_hostnames 1 \
-    -x NODE_LOCAL -x SHARED -x PATH "$@" || status=$?
+    -x NODE_LOCAL -x SHARED -x PATH "$@" &
 else
+  # Hosts have distinct hostnames, so MPICH treats them as remote; its UCX layer may still pick a
+  # shared-memory transport between namespaces of one machine (UCX_TLS=tcp,self hangs in finalize).
   timeout --kill-after=10 "$timeout_s" mpiexec.hydra -n "$ranks" -hosts "$hosts_csv" \
-    -launcher ssh -launcher-exec "$work/agent" -localhost "$subnet.254" -iface eth0 \
-    -genv NODE_LOCAL "$NODE_LOCAL" -genv SHARED "$SHARED" "$@" || status=$?
+    -launcher ssh -launcher-exec "$work/agent" -iface "$bridge" \
+    -genv NODE_LOCAL "$NODE_LOCAL" -genv SHARED "$SHARED" "$@" &
 fi
+launcher_pid=$!
+wait "$launcher_pid" || status=$?
+launcher_pid=
 [ "$status" = 124 ] && echo "run.sh: the job did not finish within ${timeout_s}s and was killed" >&2
 exit "$status"

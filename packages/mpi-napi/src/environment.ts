@@ -37,7 +37,7 @@ let exitHookInstalled = false;
 function configureFromEnv(): void {
   native().configure({
     chunkBytes: integerFromEnv('MPI_NAPI_CHUNK_BYTES', 2 ** 30, 1, 2147483647),
-    spinMicros: integerFromEnv('MPI_NAPI_SPIN_US', 100, 0, 1_000_000),
+    spinMicros: integerFromEnv('MPI_NAPI_SPIN_US', 2000, 0, 1_000_000),
     poolLimitBytes: integerFromEnv('MPI_NAPI_POOL_BYTES', 2 ** 30, 0, Number.MAX_SAFE_INTEGER),
   });
 }
@@ -70,6 +70,10 @@ export function init(options: InitOptions = {}): ThreadLevel {
     );
   }
   configureFromEnv();
+  // MPICH on UCX patches mmap/munmap to track registered memory; under V8's own memory management
+  // that crashed about 1 run in 100 (a segfault inside V8, caught by UCX). Without the hooks no
+  // crash was seen; a user who sets the variable keeps their choice.
+  process.env.UCX_MEM_EVENTS ??= 'no';
   const provided = levelFromNative(
     binding,
     callNative(() => binding.init(levelToNative(binding, thread))),

@@ -1,5 +1,7 @@
 // Runs Ops: blocking on the JS thread, or spinning briefly and then on a libuv worker thread so
 // a collective waiting for a slow rank never blocks the event loop.
+#include <sched.h>
+
 #include <chrono>
 
 #include "op.h"
@@ -49,14 +51,20 @@ Napi::Value RunSync(Napi::Env env, std::unique_ptr<Op> op) {
 
 void RunAsync(Napi::Env env, std::unique_ptr<Op> op, Napi::Function callback) {
   using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + std::chrono::nanoseconds(GlobalSettings().spinNanos);
+  const auto started = Clock::now();
+  const auto deadline = started + std::chrono::nanoseconds(GlobalSettings().spinNanos);
+  const auto politeAfter = started + std::chrono::microseconds(50);
   for (;;) {
     Progress progress = op->Poll();
     if (progress == Progress::kDone) {
       Deliver(env, *op, callback);
       return;
     }
-    if (progress == Progress::kNeedsBlocking || Clock::now() >= deadline) break;
+    const auto now = Clock::now();
+    if (progress == Progress::kNeedsBlocking || now >= deadline) break;
+    // Past a short busy spin, yield between polls: with more ranks than cores the rank we wait
+    // for may need this very core.
+    if (now >= politeAfter) sched_yield();
   }
   (new OpWorker(callback, std::move(op)))->Queue();
 }
