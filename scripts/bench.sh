@@ -1,6 +1,18 @@
 #!/usr/bin/env bash
-# npm run bench [-- --quick]: set up, then run every benchmark; results go to bench/results/.
+# npm run bench [-- --quick]: set up (the project, then the reference Python dijitso and mpi4py
+# the side-by-side runs need), then run every benchmark; results go to bench/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-node bench/local/run.mjs "$@"
+# The system python, not one on PATH (pyenv): Debian's python3-dijitso installs for it.
+if ! /usr/bin/python3 -c 'import dijitso, mpi4py' 2>/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "bench: installing python3-dijitso python3-mpi4py (the reference)" >&2
+    apt-get install -y python3-dijitso python3-mpi4py >/dev/null \
+      || { apt-get update -qq && apt-get install -y python3-dijitso python3-mpi4py >/dev/null; }
+  else
+    echo "bench: the reference needs: sudo apt-get install -y python3-dijitso python3-mpi4py" >&2
+    exit 1
+  fi
+fi
+exec node bench/run.mjs "$@"

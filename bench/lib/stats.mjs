@@ -28,3 +28,15 @@ export function printTable(headers, rows) {
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) console.log(line(row));
 }
+
+/** Seconds for a table cell: µs, ms or s, whichever reads best; '–' when missing. */
+export const sec = (v) =>
+  v === null || v === undefined
+    ? '–'
+    : v < 0.001
+      ? `${(v * 1e6).toFixed(1)} µs`
+      : v < 0.01
+        ? `${(v * 1000).toFixed(2)} ms`
+        : v < 1
+          ? `${(v * 1000).toFixed(0)} ms`
+          : `${v.toFixed(2)} s`;

@@ -1,0 +1,158 @@
+// Side by side with the reference Python dijitso: the same generated C++ built and loaded by
+// every rank, through our jit() in Node and through python3-dijitso, for several rank counts,
+// simulated node disks and strategies, cold (empty caches) and warm. Runs alternate between the
+// two implementations; the physical limits (a raw compile, a bare dlopen, process start-up under
+// mpirun, an empty collective) are measured in the same run, between them.
+// Usage: node bench/peer/run.mjs [--quick]   Writes bench/results/peer.json.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { arithmeticSource } from '../lib/kernel.mjs';
+import { lastJson, mpirunArgs, runTimed } from '../lib/mpi.mjs';
+import { summarize } from './summary.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const quick = process.argv.includes('--quick');
+const python = '/usr/bin/python3';
+// K = 2000 lines is about 0.5 s of c++ -O2 on a quiet machine: the compile dominates a cold job.
+const lines = quick ? 1000 : 2000;
+const reps = quick ? 1 : 3;
+const rankCounts = quick ? [2, 8] : [1, 2, 4, 8];
+const strategies = ['root', 'node', 'process'];
+const work = mkdtempSync(join(tmpdir(), 'dijitso-bench-peer-'));
+
+// Ranks 2k and 2k+1 share disk k: 1 disk and N/2 disks; per-process directories make the disk
+// count irrelevant for 'process', so it runs once per rank count. Quick runs keep N/2 disks only.
+const configs = [];
+for (const ranks of rankCounts) {
+  const diskCounts = [...new Set(quick ? [Math.max(1, ranks / 2)] : [1, Math.max(1, ranks / 2)])];
+  for (const strategy of strategies) {
+    for (const disks of strategy === 'process' ? [diskCounts.at(-1)] : diskCounts) {
+      configs.push({ ranks, disks, strategy });
+    }
+  }
+}
+
+const impls = {
+  ours: (n, args) => ['mpirun', mpirunArgs(n, process.execPath, [join(here, 'rank.mjs'), ...args])],
+  reference: (n, args) => ['mpirun', mpirunArgs(n, python, [join(here, 'rank.py'), ...args])],
+};
+const latencyImpls = {
+  ours: (n, args) => ['mpirun', mpirunArgs(n, process.execPath, [join(here, 'latency.mjs'), ...args])],
+  reference: (n, args) => ['mpirun', mpirunArgs(n, python, [join(here, 'latency.py'), ...args])],
+};
+
+function source(name, text) {
+  const path = join(work, `${name}.cpp`);
+  writeFileSync(path, text);
+  return path;
+}
+
+const runs = [];
+const limits = [];
+let jobs = 0;
+function progress(text) {
+  jobs += 1;
+  // One status line, rewritten in place on a terminal.
+  const line = `bench:peer: ${jobs} jobs, ${text}`.padEnd(78).slice(0, 78);
+  process.stderr.write(process.stderr.isTTY ? `\r${line}` : `${line}\n`);
+}
+
+/** One mpirun job of one implementation; records whole-job wall time and the slowest rank's jit(). */
+async function job(impl, config, temperature, root, sourcePath, rep) {
+  const [command, args] = impls[impl](config.ranks, [
+    root,
+    String(config.disks),
+    config.strategy,
+    sourcePath,
+  ]);
+  progress(`${impl} ${temperature} ${config.strategy} N=${config.ranks} disks=${config.disks}`);
+  const result = await runTimed(command, args);
+  const report = result.timedOut ? null : lastJson(result.stdout);
+  runs.push({
+    impl,
+    ...config,
+    temperature,
+    rep,
+    job_s: result.seconds,
+    timed_out: Boolean(result.timedOut),
+    first_ms: report ? Math.max(...report.first_ms) : null,
+    compile_s: report?.compile_s || null,
+  });
+}
+
+async function limit(name, ranks, command, args, parse = () => ({})) {
+  progress(`limit ${name} N=${ranks}`);
+  const result = await runTimed(command, args);
+  limits.push({ name, ranks, job_s: result.seconds, ...parse(result.stdout) });
+}
+
+async function limitsRound(rep, bigPath, smallPath) {
+  const cwd = join(work, `raw-${rep}`);
+  mkdirSync(cwd, { recursive: true });
+  const flags = ['-shared', '-fPIC', '-O2', '-std=c++17'];
+  progress('limit raw compile');
+  const raw = await runTimed('c++', [...flags, '-o', join(cwd, 'k.so'), bigPath], { cwd });
+  limits.push({ name: 'raw compile', ranks: 1, job_s: raw.seconds });
+  const bigLib = join(cwd, 'k.so');
+  // A bare dlopen in a fresh process, timed inside it (the process start-up is not the dlopen).
+  await limit(
+    'koffi.load',
+    1,
+    process.execPath,
+    [join(here, '..', 'local', 'child.mjs'), 'koffi', bigLib],
+    (out) => ({
+      call_ms: Number(out),
+    }),
+  );
+  const ctypes =
+    'import ctypes,sys,time; t=time.perf_counter(); ctypes.CDLL(sys.argv[1]); print((time.perf_counter()-t)*1000)';
+  await limit('ctypes.CDLL', 1, python, ['-c', ctypes, bigLib], (out) => ({ call_ms: Number(out) }));
+  for (const ranks of rankCounts) {
+    await limit('node -e 0', ranks, 'mpirun', mpirunArgs(ranks, process.execPath, ['-e', '0']));
+    await limit(
+      'python3 -c "import mpi4py.MPI"',
+      ranks,
+      'mpirun',
+      mpirunArgs(ranks, python, ['-c', 'import mpi4py.MPI']),
+    );
+    if (ranks < 2) continue;
+    const disks = String(ranks / 2);
+    for (const impl of rep % 2 ? ['reference', 'ours'] : ['ours', 'reference']) {
+      const root = join(work, `lat-${impl}-${rep}-${ranks}`);
+      const [command, args] = latencyImpls[impl](ranks, [root, disks, '15', smallPath]);
+      await limit(`collectives ${impl}`, ranks, command, args, (out) => lastJson(out));
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+}
+
+try {
+  const small = source('peer_small', arithmeticSource(10, 0));
+  for (let rep = 0; rep < reps; rep++) {
+    // A fresh source per repetition, the same for both sides: no compiler or page cache favours one.
+    const big = source(`peer_big_${rep + 1}`, arithmeticSource(lines, rep + 1));
+    const order = rep % 2 ? ['reference', 'ours'] : ['ours', 'reference'];
+    for (const c of configs) {
+      const roots = Object.fromEntries(order.map((impl) => [impl, join(work, `${impl}-${rep}`)]));
+      // Cold: empty directories. Warm: the same directories again, in a new job.
+      for (const impl of order) await job(impl, c, 'cold', roots[impl], big, rep);
+      for (const impl of order) await job(impl, c, 'warm', roots[impl], big, rep);
+      for (const impl of order) rmSync(roots[impl], { recursive: true, force: true });
+    }
+    await limitsRound(rep, big, small);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+  process.stderr.write('\n');
+}
+
+const out = join(here, '..', 'results', 'peer.json');
+mkdirSync(dirname(out), { recursive: true });
+const summary = summarize(runs, limits);
+writeFileSync(
+  out,
+  JSON.stringify({ quick, reps, lines, rankCounts, ...summary, runs, limitRuns: limits }, null, 2) + '\n',
+);
+console.log(`bench:peer: wrote ${out}`);
