@@ -1,18 +1,14 @@
 import { join } from 'node:path';
-import type { BuildStrategy, Plan } from './types.js';
+import { nodeStrategy } from './node.js';
+import type { BuildStrategy } from './types.js';
 
 /**
- * Every rank builds for itself, in its own directory `<dir>/rank-<r>` (so every group is one rank
- * and no two ranks ever touch the same files).
+ * Every rank builds for itself, in its own directory `<dir>/rank-<r>`: every group is then one
+ * rank, and the plan is the node strategy's (each group that misses builds).
  */
 export const processStrategy: BuildStrategy = {
   name: 'process',
-  plan(topology, hits): Plan {
-    return {
-      builders: topology.groups.map((_, group) => group).filter((group) => !hits[group]),
-      transfers: [],
-    };
-  },
+  plan: nodeStrategy.plan,
   directory(baseDir, rank) {
     return join(baseDir, `rank-${rank}`);
   },
