@@ -131,7 +131,8 @@ export async function obtainCollective(
       reviveError,
     },
   );
-  const hit = await lookupEntry(layout, key, { quarantine: true });
+  // No quarantine here: moving files is only safe under the key's lock, which this rank does not hold.
+  const hit = await lookupEntry(layout, key);
   if (!hit) {
     throw new CacheCorruptError(
       `Rank ${comm.rank}: ${layout.lib(key)} is missing or corrupt right after the collective build ` +
