@@ -23,7 +23,7 @@ import { recordJitCall } from './accounting.js';
 import { obtainEntry, type BuildJob } from './build.js';
 import { obtainCollective, setupCollective } from './collective.js';
 import type { GenerateFn } from './generate.js';
-import { resolveParams, type JitParams } from './params.js';
+import { PARAMETER_ENVIRONMENT, resolveParams, type JitParams } from './params.js';
 
 /** Where a library came from. */
 export type Origin = 'memory' | 'disk' | 'built' | 'received';
@@ -92,7 +92,6 @@ function commId(comm: Communicator | undefined): number {
 
 // What, besides the signature, decides the library; compared on every in-memory hit.
 function callFingerprint(options: JitOptions): string {
-  const env = process.env;
   let call: string;
   try {
     call = JSON.stringify(options.params ?? null);
@@ -101,7 +100,10 @@ function callFingerprint(options: JitOptions): string {
   }
   const strategy = typeof options.strategy === 'object' ? options.strategy?.name : options.strategy;
   const comm = commId(options.comm);
-  return `${call}|${env.DIJITSO_CACHE_DIR}|${env.CC}|${env.CXX}|${env.DIJITSO_CONFIG}|${strategy}|${env.DIJITSO_STRATEGY}|${comm}`;
+  // DIJITSO_STRATEGY is read by the strategy registry: it picks the directory layout under MPI.
+  const env = [...PARAMETER_ENVIRONMENT, 'DIJITSO_STRATEGY'].map((name) => process.env[name]).join('|');
+  // The working directory holds a config file and anchors relative cache directories.
+  return `${call}|${env}|${process.cwd()}|${strategy}|${comm}`;
 }
 
 /**

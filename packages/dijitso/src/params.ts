@@ -125,6 +125,19 @@ export function forgetConfigFiles(): void {
   configCache.clear();
 }
 
+/**
+ * Every environment variable the parameters are read from (directly or through the config
+ * files and the default cache directory); a change of any of them may change the key or the cache.
+ */
+export const PARAMETER_ENVIRONMENT: readonly string[] = [
+  'DIJITSO_CACHE_DIR',
+  'DIJITSO_CONFIG',
+  'CC',
+  'CXX',
+  'XDG_CACHE_HOME',
+  'HOME',
+];
+
 /** The default cache directory. */
 export function defaultCacheDir(): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');

@@ -153,3 +153,26 @@ test('unload forgets the library so the next call loads it again', async () => {
   assert.equal(unload('unload_me'), true);
   assert.equal((await jit({ signature: 'unload_me', generate, params: { cache: { dir } } })).origin, 'disk');
 });
+
+test('a changed XDG_CACHE_HOME is not served from memory: the library comes from the new cache', async () => {
+  const saved = { xdg: process.env.XDG_CACHE_HOME, dir: process.env.DIJITSO_CACHE_DIR };
+  try {
+    delete process.env.DIJITSO_CACHE_DIR;
+    const generate = counting(ADD);
+    process.env.XDG_CACHE_HOME = await tempDir();
+    const first = await jit({ signature: 'xdg_moves', generate });
+    process.env.XDG_CACHE_HOME = await tempDir();
+    const second = await jit({ signature: 'xdg_moves', generate });
+    assert.equal(second.origin, 'built');
+    assert.ok(second.path.startsWith(join(process.env.XDG_CACHE_HOME, 'dijitso')), second.path);
+    assert.notEqual(second.path, first.path);
+  } finally {
+    for (const [name, value] of [
+      ['XDG_CACHE_HOME', saved.xdg],
+      ['DIJITSO_CACHE_DIR', saved.dir],
+    ] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+});
