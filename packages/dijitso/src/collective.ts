@@ -23,9 +23,10 @@ import {
   type Topology,
 } from '@dijitso/mpi-roles';
 import { obtainEntry, type BuildJob } from './build.js';
+import { PerCommunicator } from './per-comm.js';
 import { reviveError, serializeError } from './wire-errors.js';
 
-const setups = new WeakMap<Communicator, Map<string, Promise<{ layout: CacheLayout; topology: Topology }>>>();
+const setups = new PerCommunicator<string, Promise<{ layout: CacheLayout; topology: Topology }>>();
 
 /**
  * Open this rank's cache directory and find the topology, once per (communicator, directory).
@@ -36,14 +37,8 @@ export function setupCollective(
   comm: Communicator,
   dir: string,
 ): Promise<{ layout: CacheLayout; topology: Topology }> {
-  let byDir = setups.get(comm);
-  if (!byDir) {
-    byDir = new Map();
-    setups.set(comm, byDir);
-  }
-  let pending = byDir.get(dir);
-  if (!pending) {
-    pending = (async () => {
+  return setups.get(comm, dir, () => {
+    const pending = (async () => {
       let layout: CacheLayout | undefined;
       let failure: unknown;
       try {
@@ -55,11 +50,10 @@ export function setupCollective(
       const topology = await discoverTopology(comm, layout!, { cpu: cpuFingerprint(), id });
       return { layout: layout!, topology };
     })();
-    byDir.set(dir, pending);
-    const forget = byDir;
-    pending.catch(() => forget.delete(dir));
-  }
-  return pending;
+    // Every rank fails together, so every rank forgets together and may try again.
+    pending.catch(() => setups.delete(comm, dir));
+    return pending;
+  });
 }
 
 /**

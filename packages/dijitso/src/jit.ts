@@ -22,6 +22,7 @@ import {
 import { recordJitCall } from './accounting.js';
 import { obtainEntry, type BuildJob } from './build.js';
 import { obtainCollective, setupCollective } from './collective.js';
+import { PerCommunicator } from './per-comm.js';
 import type { GenerateFn } from './generate.js';
 import { PARAMETER_ENVIRONMENT, resolveParams, type JitParams } from './params.js';
 
@@ -224,21 +225,11 @@ function earliest(...limits: Array<number | undefined>): number | undefined {
   return set.length > 0 ? Math.min(...set) : undefined;
 }
 
-const boundedComms = new WeakMap<Communicator, Map<number, Communicator>>();
+const boundedComms = new PerCommunicator<number, Communicator>();
 
 // One bounded view per (communicator, timeout), so the rendezvous stays memoized across calls.
 function bounded(comm: Communicator, timeoutMs: number): Communicator {
-  let byTimeout = boundedComms.get(comm);
-  if (!byTimeout) {
-    byTimeout = new Map();
-    boundedComms.set(comm, byTimeout);
-  }
-  let view = byTimeout.get(timeoutMs);
-  if (!view) {
-    view = boundedCommunicator(comm, timeoutMs);
-    byTimeout.set(timeoutMs, view);
-  }
-  return view;
+  return boundedComms.get(comm, timeoutMs, () => boundedCommunicator(comm, timeoutMs));
 }
 
 function load(hit: CacheHit): Library {
