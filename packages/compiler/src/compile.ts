@@ -85,10 +85,12 @@ export async function compile(request: CompileRequest): Promise<CompileResult> {
   const recordedArgs = compilerArgs(request, sourceName);
   const args = recordedArgs.map((arg) => (arg === '-L$DIJITSO_LIB' ? `-L${layout.libDir}` : arg));
   const started = process.hrtime.bigint();
-  const [run, version] = await Promise.all([
-    runCompiler(build.compiler, args, staging),
-    compilerVersion(build.compiler),
-  ]);
+  const running = runCompiler(build.compiler, args, staging);
+  // The compiler is a child process now: this process's own work (loading modules) runs beside it.
+  // A failure here resurfaces where that work is needed, with its own error.
+  const overlapped = request.whileCompiling?.().catch(() => undefined);
+  const [run, version] = await Promise.all([running, compilerVersion(build.compiler)]);
+  await overlapped;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (run.spawnError) {
     await rm(staging, { recursive: true, force: true });

@@ -36,6 +36,23 @@ test('compiles a C++ source into a shared library and records the build', async 
   assert.deepEqual(await readdir(cache.tmpDir), []);
 });
 
+test('whileCompiling runs while the compiler does', async () => {
+  const cache = await layout();
+  let compilerRunning: boolean | undefined;
+  await compile({
+    layout: cache,
+    key: 'overlap-0123456789ab',
+    signature: 'overlap',
+    build: resolveBuild(effectiveBuild({}), 'c++'),
+    source: 'extern "C" int one() { return 1; }\n',
+    whileCompiling: async () => {
+      // The compiler writes its output into the staging folder, which is gone once compile returns.
+      compilerRunning = (await readdir(cache.tmpDir)).length === 1;
+    },
+  });
+  assert.equal(compilerRunning, true);
+});
+
 test('a compile error names the line, shows the source and keeps the failed build', async () => {
   const cache = await layout();
   const source = 'extern "C" int f() {\n  int x = 1;\n  return x + undeclared_thing;\n}\n';

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, mkdirSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CacheIOError, CacheUnsafeError, ParameterError, describe } from './errors.js';
 
@@ -130,12 +130,14 @@ export function forgetOpenedCaches(): void {
 function prepare(layout: CacheLayout): void {
   makeDir(layout.dir);
   checkSafe(layout.dir, statSync(layout.dir), 'cache directory');
+  let created = false;
   for (const name of SUBDIRS) {
     const path = join(layout.dir, name);
     let info = lstatIfExists(path);
     if (!info) {
       makeDir(path);
       info = lstatSync(path);
+      created ||= name === 'lib';
     }
     if (info.isSymbolicLink() || !info.isDirectory()) {
       throw new CacheUnsafeError(
@@ -145,6 +147,14 @@ function prepare(layout: CacheLayout): void {
       );
     }
     checkSafe(path, info, 'cache folder');
+  }
+  // A new cache is far from any size limit: stamp it, so its first publishes skip the size check.
+  if (created) {
+    try {
+      writeFileSync(layout.gcStamp, `${new Date().toISOString()}\n`, { mode: 0o600, flag: 'wx' });
+    } catch {
+      // Another process made the same cache at the same moment; its stamp serves.
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, readdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -156,12 +156,22 @@ test('a slow build keeps its staging folder while it holds the lock', async () =
   await stat(staging);
 });
 
+test('a new cache starts with a fresh stamp, so its first publish does not scan it', async () => {
+  const layout = await openCache(await tempDir());
+  await stat(layout.gcStamp);
+  await publishFake(layout, 'n1', { lastUsedAgoMs: 2 * HOUR });
+  assert.equal(await collectGarbageIfDue(layout, { maxSize: 1 }), null);
+  assert.deepEqual(await keys(layout), ['n1']);
+});
+
 test('the size limit is enforced after a publish only when the stamp is old', async () => {
   const layout = await openCache(await tempDir());
   await publishFake(layout, 'p1', { lastUsedAgoMs: 2 * HOUR });
   await publishFake(layout, 'p2', { lastUsedAgoMs: 2 * HOUR });
+  // A cache made by an older version, or whose stamp was removed, is due at once.
+  await rm(layout.gcStamp);
   const first = await collectGarbageIfDue(layout, { maxSize: 1 });
-  assert.ok(first, 'no stamp yet: due');
+  assert.ok(first, 'no stamp: due');
   assert.equal(first.evicted.length, 2);
   await stat(layout.gcStamp);
   await publishFake(layout, 'p3', { lastUsedAgoMs: 2 * HOUR });
@@ -184,6 +194,7 @@ test('the size limit is enforced after a publish only when the stamp is old', as
 test('entries used in the last minutes survive automatic enforcement', async () => {
   const layout = await openCache(await tempDir());
   await publishFake(layout, 'recent');
+  await rm(layout.gcStamp);
   const report = await collectGarbageIfDue(layout, { maxSize: 1 });
   assert.equal(report?.evicted.length, 0);
   assert.deepEqual(await keys(layout), ['recent']);

@@ -4,6 +4,7 @@ import {
   lookupEntry,
   openCacheSync,
   packMsg,
+  preloadCodecs,
   publishEntry,
   readEntryFiles,
   unpackMsg,
@@ -93,6 +94,8 @@ export async function obtainCollective(
       build: async () => {
         await obtainEntry(job);
       },
+      // A module that fails to load here fails again, with its own error, in publish.
+      prepareToReceive: () => void preloadCodecs().catch(() => undefined),
       readEntry: async () => {
         const hit = await lookupEntry(layout, key);
         if (!hit) throw new CacheCorruptError(`${layout.lib(key)} vanished before it could be sent`);

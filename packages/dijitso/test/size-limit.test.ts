@@ -23,8 +23,8 @@ test('a build enforces the size limit when it is due, evicting entries unused fo
     generate: counting('extern "C" int a() { return 1; }\n'),
     params: { cache: { dir, maxSize: '1K' } },
   });
-  // The first build ran the check (no stamp yet) and kept the fresh entry; make it look unused
-  // for hours and the last check an hour old.
+  // A new cache starts with a fresh stamp, so the first build did not check; make the entry look
+  // unused for hours and the stamp gone (as if the last check were long ago).
   const hoursAgo = new Date(Date.now() - 5 * 3600 * 1000);
   await utimes(old.path, hoursAgo, hoursAgo);
   await rm(join(dir, 'gc.stamp'));

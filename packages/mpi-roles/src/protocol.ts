@@ -25,6 +25,11 @@ export interface CollectiveSteps {
   build(): Promise<void>;
   /** Read this group's entry for shipping. */
   readEntry(): Promise<EntryFrame>;
+  /**
+   * Optional: start what `publish` will need (loading modules, say), called on a receiving leader
+   * before it waits for the entry, so the work overlaps the build elsewhere. Must not throw.
+   */
+  prepareToReceive?(): void;
   /** Verify and publish a received entry into this group's directory. */
   publish(frame: EntryFrame): Promise<void>;
   /** Turn an error into what travels (code, name, message, details). */
@@ -130,6 +135,9 @@ async function leaderSteps(
     failure = payload ?? steps.serializeError(cause);
   };
 
+  if (!plan.builders.includes(group) && plan.transfers.some((transfer) => transfer.to.includes(group))) {
+    steps.prepareToReceive?.();
+  }
   if (plan.builders.includes(group)) {
     role = 'builder';
     origin = 'built';

@@ -21,6 +21,8 @@ class Disks {
   held = new Map<string, boolean>();
   builds = 0;
   published = 0;
+  /** Directories whose leader was told to get ready for an entry, and whether it held one then. */
+  prepared: Array<[string, boolean]> = [];
   constructor(readonly failBuild?: string) {}
 
   steps(dir: string): CollectiveSteps {
@@ -31,6 +33,7 @@ class Disks {
         if (this.failBuild) throw new DijitsoError('JIT_COMPILE_FAILED', this.failBuild);
         this.held.set(dir, true);
       },
+      prepareToReceive: () => this.prepared.push([dir, this.held.get(dir) ?? false]),
       readEntry: async () => entryFrame(),
       publish: async () => {
         this.published += 1;
@@ -80,6 +83,10 @@ test('root: one build, the other groups receive', async () => {
     ['builder', 'member', 'receiver', 'member', 'receiver', 'member'],
   );
   assert.ok(outcomes.every((o) => o.builds === 1));
+  assert.deepEqual(disks.prepared.sort(), [
+    ['node-1', false],
+    ['node-2', false],
+  ]);
 });
 
 test('node: one build per group; process: one per rank', async () => {
@@ -107,7 +114,7 @@ test('all groups hit: one allgather, nothing built or sent', async () => {
   const disks = new Disks();
   for (const dir of ['node-0', 'node-1', 'node-2']) disks.held.set(dir, true);
   const outcomes = values(await job(rootStrategy, disks));
-  assert.equal(disks.builds + disks.published, 0);
+  assert.equal(disks.builds + disks.published + disks.prepared.length, 0);
   assert.ok(outcomes.every((o) => o.origin === 'disk' && o.plan === null));
 });
 
