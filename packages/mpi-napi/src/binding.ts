@@ -24,7 +24,12 @@ export interface NativeBinding {
     THREAD_MULTIPLE: number;
     UNDEFINED: number;
   };
-  configure(settings: { chunkBytes: number; spinMicros: number; poolLimitBytes: number }): void;
+  configure(settings: {
+    chunkBytes: number;
+    spinMicros: number;
+    napAfterMicros: number;
+    poolLimitBytes: number;
+  }): void;
   init(requiredLevel: number): number;
   initialized(): boolean;
   finalized(): boolean;

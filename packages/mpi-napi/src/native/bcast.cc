@@ -69,6 +69,8 @@ class BcastOp : public Op {
     return WrapBlock(env, block, length_);
   }
 
+  bool MovingBulk() const override { return state_ == State::kDataInFlight && length_ >= kBulkBytes; }
+
   void ReceiveInto(uint8_t* data, size_t capacity) {
     data_ = data;
     intoCapacity_ = capacity;

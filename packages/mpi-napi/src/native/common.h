@@ -41,6 +41,7 @@ Napi::Buffer<uint8_t> WrapBlock(Napi::Env env, Block* block, size_t length);
 struct Settings {
   size_t chunkBytes = size_t{1} << 30;    // largest count of one MPI call (counts are int)
   uint64_t spinNanos = 100000;            // how long the JS thread polls before handing off
+  uint64_t napAfterNanos = 3000000;       // how long a worker polls a small message before napping
   size_t poolLimitBytes = size_t{1} << 30;
 };
 Settings& GlobalSettings();

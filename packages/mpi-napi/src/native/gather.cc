@@ -50,6 +50,10 @@ class GatherOp : public Op {
     return Progress::kDone;
   }
 
+  bool MovingBulk() const override {
+    return state_ == State::kDataInFlight && total_ >= kBulkBytes;
+  }
+
   // { data, lengths } where this rank receives; null on the non-root ranks of a gather.
   Napi::Value Result(Napi::Env env) override {
     if (!Receives()) return env.Null();

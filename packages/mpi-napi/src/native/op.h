@@ -8,7 +8,9 @@
 #pragma once
 
 #include <sched.h>
+#include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <vector>
@@ -18,6 +20,9 @@
 namespace mpinapi {
 
 enum class Progress { kDone, kPending, kNeedsBlocking };
+
+// A request moving at least this many bytes per rank needs polling to keep its bandwidth.
+constexpr size_t kBulkBytes = 64 * 1024;
 
 class Op {
  public:
@@ -52,6 +57,8 @@ class Op {
 
  protected:
   virtual void BlockingStep() {}
+  // True while the request in flight moves bulk data (see kBulkBytes); small ones may nap.
+  virtual bool MovingBulk() const { return false; }
 
   // Records the first failure; returns true when code is an error.
   bool Failed(int code, const char* function) {
@@ -78,13 +85,27 @@ class Op {
  private:
   // MPI_Wait busy-polls; on a machine with fewer cores than busy threads (ranks plus our worker)
   // that starves the very ranks we wait for. Poll, and yield the core once the wait is long.
-  // (No sleeping: Open MPI progresses a nonblocking collective only inside MPI calls, and pauses
-  // of even 1 ms cut a 16 MiB broadcast's bandwidth twentyfold.)
+  // A small message still pending after napAfter waits for a rank that is busy elsewhere (a
+  // compile, a late start): nap between polls, so the CPU goes to that rank. Bulk transfers never
+  // nap: Open MPI progresses a nonblocking collective only inside MPI calls, and pauses of even
+  // 1 ms cut a 16 MiB broadcast's bandwidth twentyfold.
   void WaitPolitely() {
     using Clock = std::chrono::steady_clock;
-    const auto politeAfter = Clock::now() + std::chrono::microseconds(50);
+    const auto started = Clock::now();
+    const auto politeAfter = started + std::chrono::microseconds(50);
+    const auto napAfter = started + std::chrono::nanoseconds(GlobalSettings().napAfterNanos);
+    long napNanos = 20000;
     while (!RequestDone()) {
-      if (Clock::now() >= politeAfter) sched_yield();
+      const auto now = Clock::now();
+      if (now < politeAfter) continue;
+      if (now < napAfter || MovingBulk()) {
+        sched_yield();
+        continue;
+      }
+      // Naps grow to 500 us: a few rounds of a small collective then cost at most a few ms more.
+      const timespec nap{0, napNanos};
+      nanosleep(&nap, nullptr);
+      napNanos = std::min(napNanos * 2, 500000L);
     }
   }
 
