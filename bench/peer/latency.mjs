@@ -15,10 +15,12 @@ const reps = Number(repsArg);
 const comm = world();
 const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
 
-// Each sample is the slowest rank's time for one call, so it is what the job waits for.
-async function sample(run) {
+// Each sample is the slowest rank's time for one call, so it is what the job waits for;
+// `before` runs untimed, ahead of the barrier.
+async function sample(run, before = () => {}) {
   const times = [];
   for (let i = 0; i < reps; i++) {
+    before(i);
     await comm.barrier();
     const started = performance.now();
     await run(i);
@@ -38,8 +40,8 @@ const dups = [];
 for (let i = 0; i < reps; i++) dups.push(await comm.dup());
 const rendezvous = await sample((i) => discoverTopology(dups[i], layout, { cpu: 'bench' }));
 
-// The library is built once (untimed), then each sample unloads it and jits it again: a real
-// dlopen from the disk cache after the collective lookup.
+// The library is built once (untimed), then each sample unloads it (untimed: unload is not part of
+// jit()) and jits it again: a real dlopen from the disk cache after the collective lookup.
 const signature = source.split('/').pop().replace('.cpp', '');
 const call = () =>
   jit({
@@ -49,11 +51,13 @@ const call = () =>
     comm,
   });
 await call();
-const warmJit = await sample(async () => {
-  unload(signature);
-  const { origin } = await call();
-  if (origin !== 'disk') throw new Error(`expected a disk hit, got ${origin}`);
-});
+const warmJit = await sample(
+  async () => {
+    const { origin } = await call();
+    if (origin !== 'disk') throw new Error(`expected a disk hit, got ${origin}`);
+  },
+  () => unload(signature),
+);
 if (comm.rank === 0) {
   console.log(
     JSON.stringify({

@@ -111,6 +111,13 @@ async function limitsRound(rep, bigPath, smallPath) {
   await limit('ctypes.CDLL', 1, python, ['-c', ctypes, bigLib], (out) => ({ call_ms: Number(out) }));
   for (const ranks of rankCounts) {
     await limit('node -e 0', ranks, 'mpirun', mpirunArgs(ranks, process.execPath, ['-e', '0']));
+    // MPI_Init is part of both sides' floor: python3 -c "import mpi4py.MPI" initializes it too.
+    await limit(
+      'node + MPI_Init',
+      ranks,
+      'mpirun',
+      mpirunArgs(ranks, process.execPath, [join(here, 'init-only.mjs')]),
+    );
     await limit(
       'python3 -c "import mpi4py.MPI"',
       ranks,
