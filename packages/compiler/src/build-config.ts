@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ParameterError, describe, type Language } from '@dijitso/core-cache';
+import { ParameterError, describe, type Language } from '@dijitso/core-cache/runtime';
 
 /** Build parameters a user can set (`params.build`). Plural ones are arrays of strings. */
 export interface BuildParams {

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -8,11 +7,11 @@ import {
   sourceExtension,
   type BuildRecord,
   type CacheLayout,
-} from '@dijitso/core-cache';
+} from '@dijitso/core-cache/runtime';
 import type { ResolvedBuild } from './build-config.js';
 import { formatDiagnostics, parseDiagnostics } from './diagnostics.js';
 import { CompilerNotFoundError, JitCompileError } from './errors.js';
-import { compilerVersion, cpuFingerprint } from './host.js';
+import { childProcess, compilerVersion, cpuFingerprint } from './host.js';
 
 /** What to compile. */
 export interface CompileRequest {
@@ -85,7 +84,8 @@ export async function compile(request: CompileRequest): Promise<CompileResult> {
   const recordedArgs = compilerArgs(request, sourceName);
   const args = recordedArgs.map((arg) => (arg === '-L$DIJITSO_LIB' ? `-L${layout.libDir}` : arg));
   const started = process.hrtime.bigint();
-  const running = runCompiler(build.compiler, args, staging);
+  const { execFile } = await childProcess();
+  const running = runCompiler(execFile, build.compiler, args, staging);
   // The compiler is a child process now: this process's own work (loading modules) runs beside it.
   // A failure here resurfaces where that work is needed, with its own error.
   const overlapped = request.whileCompiling?.().catch(() => undefined);
@@ -154,7 +154,12 @@ interface CompilerRun {
   spawnError?: NodeJS.ErrnoException;
 }
 
-function runCompiler(compiler: string, args: string[], cwd: string): Promise<CompilerRun> {
+function runCompiler(
+  execFile: typeof import('node:child_process').execFile,
+  compiler: string,
+  args: string[],
+  cwd: string,
+): Promise<CompilerRun> {
   return new Promise((resolve) => {
     execFile(
       compiler,

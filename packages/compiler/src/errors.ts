@@ -1,4 +1,4 @@
-import { DijitsoError } from '@dijitso/core-cache';
+import { DijitsoError } from '@dijitso/core-cache/runtime';
 import type { Diagnostic } from './diagnostics.js';
 
 /** The compiler rejected the generated code (or failed to link it). */

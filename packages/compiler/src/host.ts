@@ -1,7 +1,15 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { arch } from 'node:os';
+
+type ChildProcessModule = typeof import('node:child_process');
+let childProcessModule: ChildProcessModule | undefined;
+
+/** node:child_process, loaded on first use: a process whose libraries are all cached never spawns. */
+export async function childProcess(): Promise<ChildProcessModule> {
+  childProcessModule ??= await import('node:child_process');
+  return childProcessModule;
+}
 
 const versions = new Map<string, Promise<string>>();
 
@@ -9,11 +17,14 @@ const versions = new Map<string, Promise<string>>();
 export function compilerVersion(compiler: string): Promise<string> {
   let pending = versions.get(compiler);
   if (!pending) {
-    pending = new Promise((resolve) => {
-      execFile(compiler, ['--version'], { timeout: 30_000 }, (error, stdout) => {
-        resolve(error ? '' : (stdout.split('\n')[0] ?? '').trim());
-      });
-    });
+    pending = childProcess().then(
+      ({ execFile }) =>
+        new Promise((resolve) => {
+          execFile(compiler, ['--version'], { timeout: 30_000 }, (error, stdout) => {
+            resolve(error ? '' : (stdout.split('\n')[0] ?? '').trim());
+          });
+        }),
+    );
     versions.set(compiler, pending);
   }
   return pending;

@@ -1,46 +1,4 @@
-export {
-  DijitsoError,
-  SignatureError,
-  CacheCorruptError,
-  CacheUnsafeError,
-  CacheIOError,
-  ParameterError,
-  JitTimeoutError,
-  EntryNotFoundError,
-  describe,
-} from './errors.js';
-export { validateSignature, cacheKey, isCacheKey, MAX_SIGNATURE_LENGTH } from './signature.js';
-export {
-  CacheLayout,
-  openCache,
-  openCacheSync,
-  forgetOpenedCaches,
-  libraryCacheDir,
-  sourceExtension,
-  type Language,
-} from './layout.js';
-export { encodeMeta, decodeMeta, checkMeta, type EntryMeta, type BuildRecord } from './meta.js';
-export { packMsg, unpackMsg, compressFrame, decompressFrame, preloadCodecs } from './codec.js';
-export {
-  lookupEntry,
-  quarantineEntry,
-  readMeta,
-  readEntryFiles,
-  sha256Hex,
-  type CacheHit,
-  type LookupOptions,
-  type EntryFiles,
-} from './entry.js';
-export { publishEntry, makeStaging, ioError, type EntryToPublish } from './publish.js';
-export {
-  buildOnce,
-  withLockIfFree,
-  isKeyLocked,
-  LockTimeoutError,
-  type LockOptions,
-  type BuildOnceResult,
-} from './lock.js';
-export { parseSize, parseDuration, formatBytes } from './units.js';
+export * from './runtime.js';
 export {
   scanEntries,
   listEntries,
@@ -57,9 +15,6 @@ export {
 export { extractEntry, type ExtractOptions } from './extract.js';
 export { searchSources, type SourceMatch, type SearchOptions } from './grep.js';
 export {
-  countStat,
-  flushStats,
-  pendingStats,
   readStats,
   zeroStats,
   mergeStats,
@@ -79,10 +34,7 @@ export {
 } from './housekeeping.js';
 export {
   collectGarbage,
-  collectGarbageIfDue,
   STATS_MERGE_AGE_MS,
-  SIZE_CHECK_INTERVAL_MS,
-  PUBLISHES_BETWEEN_SIZE_CHECKS,
   type GcOptions,
   type GcReport,
   type EvictedEntry,

@@ -4,7 +4,7 @@ import {
   libraryCacheDir,
   openCacheSync,
   type CacheHit,
-} from '@dijitso/core-cache';
+} from '@dijitso/core-cache/runtime';
 import type { Role } from '@dijitso/mpi-roles';
 import type { ResolvedParams } from './params.js';
 

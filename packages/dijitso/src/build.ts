@@ -7,7 +7,7 @@ import {
   publishEntry,
   type CacheHit,
   type CacheLayout,
-} from '@dijitso/core-cache';
+} from '@dijitso/core-cache/runtime';
 import { compile, resolveBuild, type EffectiveBuildParams } from '@dijitso/compiler';
 import { JitGenerateError } from './errors.js';
 import { runGenerate, type GenerateFn } from './generate.js';

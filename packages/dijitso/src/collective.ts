@@ -10,7 +10,7 @@ import {
   unpackMsg,
   type CacheHit,
   type CacheLayout,
-} from '@dijitso/core-cache';
+} from '@dijitso/core-cache/runtime';
 import { cpuFingerprint } from '@dijitso/compiler';
 import {
   FRAME_VERSION,

@@ -1,4 +1,4 @@
-import { DijitsoError } from '@dijitso/core-cache';
+import { DijitsoError } from '@dijitso/core-cache/runtime';
 
 /** The `generate` callback threw, or returned something that is not generated code. */
 export class JitGenerateError extends DijitsoError {

@@ -1,4 +1,4 @@
-import { describe, validateSignature, type Language } from '@dijitso/core-cache';
+import { describe, validateSignature, type Language } from '@dijitso/core-cache/runtime';
 import { JitGenerateError } from './errors.js';
 import type { JitParams } from './params.js';
 

@@ -31,9 +31,9 @@ export {
   LockTimeoutError,
   JitTimeoutError,
   EntryNotFoundError,
-} from '@dijitso/core-cache';
+} from '@dijitso/core-cache/runtime';
 export { JitGenerateError } from './errors.js';
-export { runDoctor, probeCompiler, detectMpi, type DoctorOptions, type HealthCheck } from './doctor.js';
+export { runDoctor, probeCompiler, detectMpi, type DoctorOptions, type HealthCheck } from './doctor-entry.js';
 export {
   StrategyError,
   RendezvousError,

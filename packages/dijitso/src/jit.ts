@@ -8,7 +8,7 @@ import {
   openCache,
   validateSignature,
   type CacheHit,
-} from '@dijitso/core-cache';
+} from '@dijitso/core-cache/runtime';
 import { buildHash, effectiveBuild, isHostSpecific } from '@dijitso/compiler';
 import { LibraryTable, loadLibrary, type Library } from '@dijitso/loader';
 import {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ParameterError, describe, parseSize } from '@dijitso/core-cache';
+import { ParameterError, describe, parseSize } from '@dijitso/core-cache/runtime';
 import { BUILD_PARAM_KEYS, checkBuildParams, type BuildParams } from '@dijitso/compiler';
 
 /** Cache parameters (`params.cache`). */

@@ -6,7 +6,7 @@ import {
   JitTimeoutError,
   ParameterError,
   SignatureError,
-} from '@dijitso/core-cache';
+} from '@dijitso/core-cache/runtime';
 import { CompilerNotFoundError, JitCompileError, type Diagnostic } from '@dijitso/compiler';
 import { RendezvousError, StrategyError, basicErrorPayload, type ErrorPayload } from '@dijitso/mpi-roles';
 import { JitGenerateError } from './errors.js';

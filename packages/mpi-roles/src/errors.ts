@@ -1,4 +1,4 @@
-import { DijitsoError } from '@dijitso/core-cache';
+import { DijitsoError } from '@dijitso/core-cache/runtime';
 
 /** A strategy that is unknown, malformed, or whose plan would leave a group without the library. */
 export class StrategyError extends DijitsoError {

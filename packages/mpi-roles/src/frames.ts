@@ -5,7 +5,7 @@ import {
   packMsg,
   unpackMsg,
   type EntryMeta,
-} from '@dijitso/core-cache';
+} from '@dijitso/core-cache/runtime';
 
 /** Version of the frame format; a receiver refuses other versions. */
 export const FRAME_VERSION = 1;

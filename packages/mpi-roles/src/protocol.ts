@@ -1,4 +1,4 @@
-import { DijitsoError, packMsg, unpackMsg } from '@dijitso/core-cache';
+import { DijitsoError, packMsg, unpackMsg } from '@dijitso/core-cache/runtime';
 import {
   decodeFrame,
   encodeFrame,

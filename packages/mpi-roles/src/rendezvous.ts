@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readdir, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { CacheLayout } from '@dijitso/core-cache';
+import type { CacheLayout } from '@dijitso/core-cache/runtime';
 import type { Communicator } from './communicator.js';
 import { RendezvousError } from './errors.js';
 import type { Topology } from './topology.js';

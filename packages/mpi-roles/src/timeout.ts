@@ -1,4 +1,4 @@
-import { JitTimeoutError } from '@dijitso/core-cache';
+import { JitTimeoutError } from '@dijitso/core-cache/runtime';
 import type { Communicator } from './communicator.js';
 
 /**

@@ -1,4 +1,4 @@
-import { describe } from '@dijitso/core-cache';
+import { describe } from '@dijitso/core-cache/runtime';
 import { StrategyError } from '../errors.js';
 import { nodeStrategy } from './node.js';
 import { processStrategy } from './process.js';
