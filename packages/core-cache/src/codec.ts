@@ -17,6 +17,11 @@ function msgpack(): Packr {
   return packr;
 }
 
+/** Load msgpackr ahead of the first encode (a receiver publishing an entry needs nothing else). */
+export function preloadMsgpack(): void {
+  msgpack();
+}
+
 /** Encode a value as standard msgpack (Buffers become bin). */
 export function packMsg(value: unknown): Buffer {
   return msgpack().pack(value);

@@ -4,7 +4,7 @@ import {
   lookupEntry,
   openCacheSync,
   packMsg,
-  preloadCodecs,
+  preloadMsgpack,
   publishEntry,
   readEntryFiles,
   unpackMsg,
@@ -94,8 +94,14 @@ export async function obtainCollective(
       build: async () => {
         await obtainEntry(job);
       },
-      // A module that fails to load here fails again, with its own error, in publish.
-      prepareToReceive: () => void preloadCodecs().catch(() => undefined),
+      // Publishing a received entry encodes its meta; the files arrive already compressed.
+      prepareToReceive: () => {
+        try {
+          preloadMsgpack();
+        } catch {
+          // It fails again, with its own error, in publish.
+        }
+      },
       readEntry: async () => {
         const hit = await lookupEntry(layout, key);
         if (!hit) throw new CacheCorruptError(`${layout.lib(key)} vanished before it could be sent`);
