@@ -135,10 +135,22 @@ function peerTargets(peer) {
     target: '≤ 1.0× each',
     met: misses.length === 0,
     note: misses.length
-      ? `above 1.0×: ${misses.map((r) => `${r.name} (${r.ratio.toFixed(2)}×)`).join('; ')}.`
+      ? `above 1.0×: ${misses.map((r) => `${r.name} (${r.ratio.toFixed(2)}×)`).join('; ')}. ` +
+        `Start-up floors by rank count (node + MPI_Init against python + mpi4py): ` +
+        `${startupFloors(peer)}; a cold job is one compile (${ms(raw)} alone) plus that floor.`
       : undefined,
   });
   return rows;
+}
+
+function startupFloors(peer) {
+  return peer.rankCounts
+    .map((n) => {
+      const ours = peer.limits[`node + MPI_Init${n > 1 ? ` @${n}` : ''}`]?.job_s;
+      const theirs = peer.limits[`python3 -c "import mpi4py.MPI"${n > 1 ? ` @${n}` : ''}`]?.job_s;
+      return `${n} rank${n > 1 ? 's' : ''}: ${ms(ours)} against ${ms(theirs)}`;
+    })
+    .join(', ');
 }
 
 function localTargets(local) {
