@@ -84,13 +84,17 @@ export async function obtainCollective(
   hostSpecific: boolean,
 ): Promise<{ hit: CacheHit; outcome: CollectiveOutcome }> {
   const { layout, key } = job;
+  // Every rank looks in its directory before the first collective, not only the leaders: the ranks
+  // then reach it together (a rank that arrives late keeps the others polling, which with more
+  // ranks than cores takes the very CPU it needs), and a rank whose group hit needs no second look.
+  const own = await lookupEntry(layout, key);
   const outcome = await collectiveBuild(
     topology,
     comm,
     strategy,
     { hostSpecific },
     {
-      lookup: async () => (await lookupEntry(layout, key)) !== null,
+      lookup: async () => own !== null,
       build: async () => {
         await obtainEntry(job);
       },
@@ -135,7 +139,7 @@ export async function obtainCollective(
     },
   );
   // No quarantine here: moving files is only safe under the key's lock, which this rank does not hold.
-  const hit = await lookupEntry(layout, key);
+  const hit = outcome.origin === 'disk' && own !== null ? own : await lookupEntry(layout, key);
   if (!hit) {
     throw new CacheCorruptError(
       `Rank ${comm.rank}: ${layout.lib(key)} is missing or corrupt right after the collective build ` +
