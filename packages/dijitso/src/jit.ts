@@ -9,7 +9,7 @@ import {
   validateSignature,
   type CacheHit,
 } from '@dijitso/core-cache/runtime';
-import { buildHash, effectiveBuild, isHostSpecific } from '@dijitso/compiler';
+import { buildHash, effectiveBuild, isHostSpecific, type EffectiveBuildParams } from '@dijitso/compiler';
 import { LibraryTable, loadLibrary, type Library } from '@dijitso/loader';
 import {
   boundedCommunicator,
@@ -24,7 +24,7 @@ import { obtainEntry, type BuildJob } from './build.js';
 import { obtainCollective, setupCollective } from './collective.js';
 import { PerCommunicator } from './per-comm.js';
 import type { GenerateFn } from './generate.js';
-import { PARAMETER_ENVIRONMENT, resolveParams, type JitParams } from './params.js';
+import { PARAMETER_ENVIRONMENT, resolveParams, type JitParams, type ResolvedParams } from './params.js';
 
 /** Where a library came from. */
 export type Origin = 'memory' | 'disk' | 'built' | 'received';
@@ -107,6 +107,28 @@ function callFingerprint(options: JitOptions): string {
   return `${call}|${env}|${process.cwd()}|${strategy}|${comm}`;
 }
 
+interface ResolvedCall {
+  params: ResolvedParams;
+  build: EffectiveBuildParams;
+  buildHash: string;
+}
+// Parameters, build and build hash per call fingerprint, which covers everything they are computed
+// from (config files are read once per process): a repeated call skips resolving and hashing.
+const resolvedCalls = new Map<string, ResolvedCall>();
+const RESOLVED_CALLS_KEPT = 256;
+
+function resolveCall(options: JitOptions, fingerprint: string): ResolvedCall {
+  const known = resolvedCalls.get(fingerprint);
+  if (known !== undefined) return known;
+  const { params } = resolveParams(options.params);
+  const build = effectiveBuild(params.build);
+  const resolved = { params, build, buildHash: buildHash(build) };
+  // Unserializable params get a fresh fingerprint on every call: keep the map bounded.
+  if (resolvedCalls.size >= RESOLVED_CALLS_KEPT) resolvedCalls.clear();
+  resolvedCalls.set(fingerprint, resolved);
+  return resolved;
+}
+
 /**
  * Return the loaded library of `signature`: from this process's table, else from the disk cache,
  * else generate, compile, publish and load it (once across every process sharing the cache).
@@ -175,9 +197,8 @@ async function jitNow(options: JitOptions): Promise<JitResult> {
       `Expected a positive number of milliseconds for timeout but received ${describe(timeout)}`,
     );
   }
-  const { params } = resolveParams(options.params);
-  const build = effectiveBuild(params.build);
-  const key = cacheKey(signature, buildHash(build));
+  const { params, build, buildHash: hash } = resolveCall(options, fingerprint);
+  const key = cacheKey(signature, hash);
   const job: Omit<BuildJob, 'layout'> = {
     key,
     signature,
