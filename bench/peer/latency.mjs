@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { openCache } from '@dijitso/core-cache';
 import { discoverTopology } from '@dijitso/mpi-roles';
 import { jit, unload } from 'dijitso';
+import koffi from 'koffi';
 import { world } from 'mpi-napi';
 
 const [root, disks, repsArg, source] = process.argv.slice(2);
@@ -51,12 +52,24 @@ const call = () =>
     comm,
   });
 await call();
+const { path: libPath } = await call();
 const warmJit = await sample(
   async () => {
     const { origin } = await call();
     if (origin !== 'disk') throw new Error(`expected a disk hit, got ${origin}`);
   },
   () => unload(signature),
+);
+// The same call's floor without dijitso: one empty allgather and a dlopen of the same library
+// (unloaded by jit() first, or the dlopen would only count a reference).
+unload(signature);
+let floorLib = null;
+const warmFloor = await sample(
+  async () => {
+    await comm.allgather(empty);
+    floorLib = koffi.load(libPath);
+  },
+  () => floorLib?.unload(),
 );
 if (comm.rank === 0) {
   console.log(
@@ -67,6 +80,7 @@ if (comm.rank === 0) {
       rendezvous_ms: median(rendezvous),
       rendezvous_first_ms: rendezvous[0],
       warm_jit_ms: median(warmJit),
+      warm_floor_ms: median(warmFloor),
     }),
   );
 }
