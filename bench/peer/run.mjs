@@ -126,6 +126,15 @@ async function limitsRound(rep, bigPath, smallPath) {
     );
     if (ranks < 2) continue;
     const disks = String(ranks / 2);
+    const floorRoot = join(work, `floor-${rep}-${ranks}`);
+    await limit(
+      'cold collective floor',
+      ranks,
+      'mpirun',
+      mpirunArgs(ranks, process.execPath, [join(here, 'floor.mjs'), floorRoot, disks, bigPath]),
+      (out) => lastJson(out),
+    );
+    rmSync(floorRoot, { recursive: true, force: true });
     for (const impl of rep % 2 ? ['reference', 'ours'] : ['ours', 'reference']) {
       const root = join(work, `lat-${impl}-${rep}-${ranks}`);
       const [command, args] = latencyImpls[impl](ranks, [root, disks, '15', smallPath]);

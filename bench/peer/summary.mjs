@@ -58,6 +58,8 @@ export function summarize(runs, limitRuns) {
       'rendezvous_ms',
       'rendezvous_first_ms',
       'warm_jit_ms',
+      'warm_floor_ms',
+      'floor_ms',
     ]) {
       const value = med(list.map((r) => r[field]));
       if (value !== null) entry[field] = value;
