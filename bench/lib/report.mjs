@@ -80,7 +80,15 @@ function markdown(machine, targets, peer) {
       '| --- | ---: | ---: | --- |',
     );
     for (const [name, l] of Object.entries(peer.limits)) {
-      const inside = ['call_ms', 'allgather_ms', 'barrier_ms', 'rendezvous_ms', 'warm_jit_ms']
+      const inside = [
+        'call_ms',
+        'allgather_ms',
+        'barrier_ms',
+        'rendezvous_ms',
+        'warm_jit_ms',
+        'warm_floor_ms',
+        'floor_ms',
+      ]
         .filter((f) => l[f] !== undefined)
         .map((f) => `${f.replace('_ms', '')} ${l[f].toFixed(2)} ms`)
         .join(', ');

@@ -123,7 +123,9 @@ function peerTargets(peer) {
         ? `each rank makes one small allgather (it makes a node whose cache differs safe; the reference skips it ` +
           `and deadlocks there), a stat, a meta read and a dlopen; an empty allgather alone takes ` +
           `${ours?.allgather_ms?.toFixed(2)} ms through mpi-napi (${ref?.allgather_ms?.toFixed(2)} ms through mpi4py), ` +
-          `and ${top} ranks share ${cores} cores, so the slowest rank waits for the others' turns. ` +
+          `and ${top} ranks share ${cores} cores, so the slowest rank waits for the others' turns: the allgather ` +
+          `and the dlopen alone take ${ours?.warm_floor_ms?.toFixed(2)} ms here, and each rank's own lookup and ` +
+          `bookkeeping is paid ${top / cores} times over per core. ` +
           `The reference's figure is a local lookup with no communication.`
         : undefined,
   });
