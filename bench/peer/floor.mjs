@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import koffi from 'koffi';
 import { world } from 'mpi-napi';
+import { diskOf } from '../lib/mpi.mjs';
 
 const [root, disks, source] = process.argv.slice(2);
 const comm = world();
-const dir = join(root, `disk-${Number(disks) === 1 ? 0 : comm.rank >> 1}`);
-const firstOfDisk = Number(disks) === 1 ? comm.rank === 0 : comm.rank % 2 === 0;
+const dir = join(root, `disk-${diskOf(disks, comm.rank)}`);
+const firstOfDisk = comm.rank === 0 || diskOf(disks, comm.rank - 1) !== diskOf(disks, comm.rank);
 mkdirSync(dir, { recursive: true });
 
 await comm.barrier();

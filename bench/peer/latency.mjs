@@ -10,6 +10,7 @@ import { discoverTopology } from '@dijitso/mpi-roles';
 import { jit, unload } from 'dijitso';
 import koffi from 'koffi';
 import { world } from 'mpi-napi';
+import { diskOf } from '../lib/mpi.mjs';
 
 const [root, disks, repsArg, source] = process.argv.slice(2);
 const reps = Number(repsArg);
@@ -34,7 +35,7 @@ const empty = Buffer.alloc(1);
 for (let i = 0; i < 5; i++) await comm.allgather(empty); // connections and code paths warm
 const allgather = await sample(() => comm.allgather(empty));
 const barrier = await sample(() => comm.barrier());
-const dir = join(root, `disk-${Number(disks) === 1 ? 0 : comm.rank >> 1}`);
+const dir = join(root, `disk-${diskOf(disks, comm.rank)}`);
 const layout = await openCache(dir);
 // The rendezvous is memoized per communicator: each sample runs on a fresh duplicate.
 const dups = [];

@@ -7,10 +7,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { jit } from 'dijitso';
 import { world } from 'mpi-napi';
+import { diskOf } from '../lib/mpi.mjs';
 
 const [root, disks, strategy, sourcePath] = process.argv.slice(2);
 const comm = world();
-const dir = join(root, `disk-${Number(disks) === 1 ? 0 : comm.rank >> 1}`);
+const dir = join(root, `disk-${diskOf(disks, comm.rank)}`);
 const params = { cache: { dir } };
 
 async function timedJit(path) {
