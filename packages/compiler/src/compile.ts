@@ -4,6 +4,7 @@ import {
   CacheIOError,
   ioError,
   makeStaging,
+  removeStaging,
   sourceExtension,
   type BuildRecord,
   type CacheLayout,
@@ -143,7 +144,7 @@ export async function compile(request: CompileRequest): Promise<CompileResult> {
   } catch (error) {
     throw ioError(`read the library the compiler wrote in ${staging}`, error);
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    await removeStaging(staging, [...Object.keys(sources), OUTPUT]);
   }
 }
 

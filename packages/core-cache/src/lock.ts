@@ -1,14 +1,25 @@
+import { createRequire } from 'node:module';
 import type { CacheLayout } from './layout.js';
 import { JitTimeoutError } from './errors.js';
 import { ioError } from './publish.js';
 
 type LockModule = typeof import('proper-lockfile');
 let lockModule: LockModule | undefined;
+const require = createRequire(import.meta.url);
 
-// proper-lockfile is only needed on a miss: load it on first use.
-async function lockfile(): Promise<LockModule> {
-  lockModule ??= ((await import('proper-lockfile')) as unknown as { default: LockModule }).default;
+// proper-lockfile is only needed on a miss: load it on first use. It is CommonJS: require() loads
+// it in about two thirds of the time import() takes (no ESM resolution, no export scan).
+function lockfile(): LockModule {
+  lockModule ??= require('proper-lockfile') as LockModule;
   return lockModule;
+}
+
+/**
+ * Load the lock module ahead of a build (about 10 ms of module loading), so a caller that expects
+ * to build can overlap it with a wait. Throws what loading throws.
+ */
+export function preloadLock(): void {
+  lockfile();
 }
 
 /** Tuning of the per-key lock. */
@@ -47,7 +58,7 @@ export async function buildOnce<T>(
 ): Promise<BuildOnceResult<T>> {
   const staleMs = Math.max(2000, options.staleMs ?? 10_000);
   const started = Date.now();
-  const { lock } = await lockfile();
+  const { lock } = lockfile();
   let delay = 5;
   for (;;) {
     let release: (() => Promise<void>) | undefined;
@@ -97,7 +108,7 @@ export async function withLockIfFree(
   staleMs: number,
   action: () => Promise<void>,
 ): Promise<boolean> {
-  const { lock } = await lockfile();
+  const { lock } = lockfile();
   let release: () => Promise<void>;
   try {
     release = await lock(path, {
@@ -120,6 +131,6 @@ export async function withLockIfFree(
 
 /** True when a live process holds the lock of `key` (a lock not refreshed for `staleMs` is dead). */
 export async function isKeyLocked(layout: CacheLayout, key: string, staleMs: number): Promise<boolean> {
-  const { check } = await lockfile();
+  const { check } = lockfile();
   return check(layout.lock(key), { realpath: false, stale: Math.max(2000, staleMs) }).catch(() => false);
 }

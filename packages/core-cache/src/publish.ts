@@ -1,4 +1,4 @@
-import { mkdtemp, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { CacheLayout } from './layout.js';
@@ -27,6 +27,26 @@ export async function makeStaging(layout: CacheLayout, key: string): Promise<str
 }
 
 /**
+ * Remove a staging folder: the named files, then the folder. Anything else left in it (a failure
+ * half way, files the compiler made) falls back to a recursive removal, which costs a module load
+ * and a directory walk the usual case does not need. Never throws.
+ */
+export async function removeStaging(staging: string, files: string[] = []): Promise<void> {
+  try {
+    await Promise.all(
+      files.map((name) =>
+        unlink(join(staging, name)).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        }),
+      ),
+    );
+    await rmdir(staging);
+  } catch {
+    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/**
  * Publish an entry: every file is written into a staging folder, synced, then renamed into place;
  * the `.so` is renamed last, so a reader sees a complete entry or none.
  */
@@ -43,14 +63,7 @@ export async function publishEntry(layout: CacheLayout, entry: EntryToPublish): 
     const stagedLib = join(staging, 'lib.so');
     await writeSynced(stagedLib, entry.lib);
     const libInfo = await stat(stagedLib);
-    const meta: EntryMeta = {
-      ...entry.meta,
-      v: 1,
-      builtOn: entry.meta.builtOn ?? hostname(),
-      size: entry.lib.length,
-      sha256,
-      published: { ino: libInfo.ino, mtimeMs: libInfo.mtimeMs },
-    };
+    const meta = metaOf(entry, sha256, { ino: libInfo.ino, mtimeMs: libInfo.mtimeMs });
     const moves: Array<[string, string]> = [[join(staging, 'source'), layout.source(key, meta.language)]];
     await writeFile(moves[0]![0], entry.files.source);
     if (entry.files.header) {
@@ -69,8 +82,28 @@ export async function publishEntry(layout: CacheLayout, entry: EntryToPublish): 
     if (error instanceof CacheCorruptError) throw error;
     throw ioError(`publish ${key} into ${layout.dir}`, error);
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    // Every file was renamed away unless publishing failed half way.
+    await removeStaging(staging);
   }
+}
+
+/**
+ * The meta `entry` will have once published, for shipping it before it is published: `published`
+ * (the inode and mtime of this directory's copy) is zero, and a receiver records its own.
+ */
+export function metaBeforePublish(entry: EntryToPublish): EntryMeta {
+  return metaOf(entry, entry.expectedSha256 ?? sha256Hex(entry.lib), { ino: 0, mtimeMs: 0 });
+}
+
+function metaOf(entry: EntryToPublish, sha256: string, published: EntryMeta['published']): EntryMeta {
+  return {
+    ...entry.meta,
+    v: 1,
+    builtOn: entry.meta.builtOn ?? hostname(),
+    size: entry.lib.length,
+    sha256,
+    published,
+  };
 }
 
 async function writeSynced(path: string, bytes: Buffer): Promise<void> {

@@ -40,9 +40,17 @@ export {
   type LookupOptions,
   type EntryFiles,
 } from './entry.js';
-export { publishEntry, makeStaging, ioError, type EntryToPublish } from './publish.js';
+export {
+  publishEntry,
+  metaBeforePublish,
+  makeStaging,
+  removeStaging,
+  ioError,
+  type EntryToPublish,
+} from './publish.js';
 export {
   buildOnce,
+  preloadLock,
   withLockIfFree,
   isKeyLocked,
   LockTimeoutError,

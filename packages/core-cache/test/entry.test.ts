@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
-import { open, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   CacheCorruptError,
   compressFrame,
   decompressFrame,
   lookupEntry,
+  metaBeforePublish,
   openCache,
   publishEntry,
+  removeStaging,
   type CacheLayout,
   type EntryToPublish,
 } from '../src/index.js';
@@ -49,6 +52,30 @@ test('a published entry is found with its meta, and staging is left empty', asyn
   assert.match(hit.meta.sha256, /^[0-9a-f]{64}$/);
   assert.deepEqual(await readdir(layout.tmpDir), []);
   assert.equal((await stat(layout.lib(key))).mode & 0o077, 0);
+});
+
+test('the meta shipped before publishing is the published meta but for the published file', async () => {
+  const layout = await openCache(await tempDir());
+  const key = 'sig-0123456789ab';
+  const before = metaBeforePublish(entry(key));
+  const hit = await publishEntry(layout, { ...entry(key), expectedSha256: before.sha256 });
+  assert.deepEqual(before.published, { ino: 0, mtimeMs: 0 });
+  assert.deepEqual({ ...before, published: hit.meta.published, created: 0 }, { ...hit.meta, created: 0 });
+});
+
+test('a staging folder goes, with the files it was expected to hold and any others', async () => {
+  const root = await tempDir();
+  for (const [name, extra] of [
+    ['expected', []],
+    ['surprise', ['core.1234', 'sub/deeper']],
+  ] as const) {
+    const staging = join(root, name);
+    await mkdir(join(staging, 'sub'), { recursive: true });
+    for (const file of ['a.cpp', 'lib.so', ...extra]) await writeFile(join(staging, file), 'x');
+    if (extra.length === 0) await removeStaging(join(staging, 'sub'));
+    await removeStaging(staging, ['a.cpp', 'lib.so', 'not-there']);
+  }
+  assert.deepEqual(await readdir(root), []);
 });
 
 test('a missing entry is a miss', async () => {

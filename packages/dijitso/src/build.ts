@@ -3,10 +3,13 @@ import {
   buildOnce,
   compressFrame,
   lookupEntry,
+  metaBeforePublish,
   preloadCodecs,
   publishEntry,
   type CacheHit,
   type CacheLayout,
+  type EntryMeta,
+  type EntryToPublish,
 } from '@dijitso/core-cache/runtime';
 import { compile, resolveBuild, type EffectiveBuildParams } from '@dijitso/compiler';
 import { JitGenerateError } from './errors.js';
@@ -26,11 +29,22 @@ export interface BuildJob {
   lock: { staleMs: number; timeoutMs?: number | undefined };
 }
 
+/** A built entry in memory, before it is published: meta, library and lz4 files. */
+export interface BuiltEntry {
+  meta: EntryMeta;
+  lib: Buffer;
+  files: EntryToPublish['files'];
+}
+
 /**
  * The entry of `job.key` in `job.layout`, built if no process sharing the directory has it:
  * the lock holder looks again, then generates, compiles and publishes; the others wait and load.
+ * When this process builds, `ship` gets the entry once it is compiled, before it is published.
  */
-export async function obtainEntry(job: BuildJob): Promise<{ hit: CacheHit; built: boolean }> {
+export async function obtainEntry(
+  job: BuildJob,
+  ship?: (entry: BuiltEntry) => void,
+): Promise<{ hit: CacheHit; built: boolean }> {
   const { layout, key } = job;
   const hit = await lookupEntry(layout, key);
   if (hit) return { hit, built: false };
@@ -39,7 +53,7 @@ export async function obtainEntry(job: BuildJob): Promise<{ hit: CacheHit; built
     key,
     {
       lookup: (underLock) => lookupEntry(layout, key, { quarantine: underLock }),
-      build: () => buildEntry(job),
+      build: () => buildEntry(job, ship),
     },
     { staleMs: job.lock.staleMs, ...(job.lock.timeoutMs ? { timeoutMs: job.lock.timeoutMs } : {}) },
   );
@@ -47,7 +61,7 @@ export async function obtainEntry(job: BuildJob): Promise<{ hit: CacheHit; built
 }
 
 /** Generate, compile and publish; the caller holds the key's lock. */
-async function buildEntry(job: BuildJob): Promise<CacheHit> {
+async function buildEntry(job: BuildJob, ship?: (entry: BuiltEntry) => void): Promise<CacheHit> {
   const { layout, key, signature } = job;
   const code = await runGenerate(job.generate, { signature, params: job.params });
   const dependencies = code.dependencies.map((dependency) => {
@@ -67,6 +81,14 @@ async function buildEntry(job: BuildJob): Promise<CacheHit> {
     }
     return entry.key;
   });
+  const compressSources = (): Promise<[Buffer, Buffer | undefined]> =>
+    Promise.all([
+      compressFrame(code.source),
+      code.header === undefined ? undefined : compressFrame(code.header),
+    ]);
+  // The source and header compress while the compiler runs; only the log waits for it. A failure
+  // there shows again below, where it is not overlapped.
+  let sources: [Buffer, Buffer | undefined] | undefined;
   const compiled = await compile({
     layout,
     key,
@@ -75,14 +97,16 @@ async function buildEntry(job: BuildJob): Promise<CacheHit> {
     source: code.source,
     header: code.header,
     dependencies,
-    whileCompiling: preloadCodecs,
+    whileCompiling: async () => {
+      await preloadCodecs();
+      sources = await compressSources();
+    },
   });
-  const [source, header, log] = await Promise.all([
-    compressFrame(code.source),
-    code.header === undefined ? undefined : compressFrame(code.header),
+  const [[source, header], log] = await Promise.all([
+    sources ?? compressSources(),
     compiled.output.length > 0 ? compressFrame(compiled.output) : undefined,
   ]);
-  return publishEntry(layout, {
+  const entry: EntryToPublish = {
     meta: {
       signature,
       key,
@@ -95,5 +119,11 @@ async function buildEntry(job: BuildJob): Promise<CacheHit> {
     },
     lib: compiled.lib,
     files: { source, header, log },
-  });
+  };
+  if (ship) {
+    const meta = metaBeforePublish(entry);
+    entry.expectedSha256 = meta.sha256;
+    ship({ meta, lib: entry.lib, files: entry.files });
+  }
+  return publishEntry(layout, entry);
 }

@@ -4,6 +4,7 @@ import {
   lookupEntry,
   openCacheSync,
   packMsg,
+  preloadLock,
   preloadMsgpack,
   publishEntry,
   readEntryFiles,
@@ -23,7 +24,7 @@ import {
   type ErrorPayload,
   type Topology,
 } from '@dijitso/mpi-roles';
-import { obtainEntry, type BuildJob } from './build.js';
+import { obtainEntry, type BuildJob, type BuiltEntry } from './build.js';
 import { PerCommunicator } from './per-comm.js';
 import { reviveError, serializeError } from './wire-errors.js';
 
@@ -95,8 +96,16 @@ export async function obtainCollective(
     { hostSpecific },
     {
       lookup: async () => own !== null,
-      build: async () => {
-        await obtainEntry(job);
+      // The lock module is the build's first need; it loads while the ranks exchange their hits.
+      prepareToBuild: () => {
+        try {
+          preloadLock();
+        } catch {
+          // It fails again, with its own error, in the build.
+        }
+      },
+      build: async (ship) => {
+        await obtainEntry(job, (entry) => ship(entryFrame(key, entry)));
       },
       // Publishing a received entry encodes its meta; the files arrive already compressed.
       prepareToReceive: () => {
@@ -110,15 +119,7 @@ export async function obtainCollective(
         const hit = await lookupEntry(layout, key);
         if (!hit) throw new CacheCorruptError(`${layout.lib(key)} vanished before it could be sent`);
         const files = await readEntryFiles(layout, hit);
-        const frame: EntryFrame = {
-          v: FRAME_VERSION,
-          signature: hit.meta.signature,
-          key,
-          meta: hit.meta,
-          files: { lib: files.lib, src: files.source, header: files.header, log: files.log },
-          sha256: hit.meta.sha256,
-        };
-        return frame;
+        return entryFrame(key, { meta: hit.meta, lib: files.lib, files });
       },
       publish: async (frame) => {
         if (frame.key !== key) {
@@ -147,4 +148,16 @@ export async function obtainCollective(
     );
   }
   return { hit, outcome };
+}
+
+function entryFrame(key: string, entry: BuiltEntry): EntryFrame {
+  const { meta, lib, files } = entry;
+  return {
+    v: FRAME_VERSION,
+    signature: meta.signature,
+    key,
+    meta,
+    files: { lib, src: files.source, header: files.header, log: files.log },
+    sha256: meta.sha256,
+  };
 }

@@ -21,8 +21,18 @@ export type Role = 'builder' | 'sender' | 'receiver' | 'leader' | 'member';
 export interface CollectiveSteps {
   /** Does this group's directory hold a valid entry? */
   lookup(): Promise<boolean>;
-  /** Build and publish into this group's directory. */
-  build(): Promise<void>;
+  /**
+   * Build and publish into this group's directory. A build that holds the entry in memory before
+   * publishing it may hand it to `ship`: a sending leader broadcasts it at once, so the receivers
+   * publish while this directory does.
+   */
+  build(ship: (frame: EntryFrame) => void): Promise<void>;
+  /**
+   * Optional: start what `build` will need (loading modules, say), called on a leader that missed
+   * and whose group would build if no group held the entry, while the hit allgather runs. Must not
+   * throw.
+   */
+  prepareToBuild?(): void;
   /** Read this group's entry for shipping. */
   readEntry(): Promise<EntryFrame>;
   /**
@@ -52,22 +62,21 @@ export interface CollectiveOutcome {
 
 const ORIGINS: CollectiveOrigin[] = ['disk', 'built', 'received'];
 
-interface GroupMessage {
+/** What a group's leader reports at the end of a call. */
+interface GroupReport {
   origin: number;
-  builds: number;
   receivedBytes: number;
   role: Role;
+  /** This group's failure. */
   error?: ErrorPayload;
-  /** Group whose error this is. */
-  failedGroup?: number;
 }
 
 /**
  * One collective jit step (DESIGN §5): leaders look up their directory and an allgather tells
  * everyone which groups hit; when all did, that was the only communication. Otherwise the
  * strategy plans, builders build, senders broadcast frames over `leadersComm`, receivers publish;
- * an allgather of outcomes among leaders and a broadcast in each group make every rank return
- * the same way, or throw the same error.
+ * an allgather of every group's report makes every rank return the same way, or throw the same
+ * error.
  */
 export async function collectiveBuild(
   topology: Topology,
@@ -78,7 +87,11 @@ export async function collectiveBuild(
 ): Promise<CollectiveOutcome> {
   let hit = false;
   if (topology.isLeader) hit = await steps.lookup().catch(() => false);
-  const flags = await comm.allgather(Buffer.from([topology.isLeader ? (hit ? 1 : 0) : 2]));
+  const gathering = comm.allgather(Buffer.from([topology.isLeader ? (hit ? 1 : 0) : 2]));
+  if (topology.isLeader && !hit && steps.prepareToBuild && buildsWhenAllMiss(strategy, topology, traits)) {
+    steps.prepareToBuild();
+  }
+  const flags = await gathering;
   const hits = topology.leaders.map((leader) => flags[leader]![0] === 1);
   if (hits.every(Boolean)) {
     return {
@@ -92,27 +105,24 @@ export async function collectiveBuild(
   // Same inputs on every rank: a strategy that throws throws everywhere, before any rank waits.
   const plan = validatePlan(strategy.plan(topology, hits, traits), topology, hits, traits, strategy.name);
 
-  let message: GroupMessage;
+  let report: GroupReport | undefined;
   let ownError: unknown;
-  if (topology.isLeader) {
-    const led = await leaderSteps(topology, plan, steps);
-    ownError = led.error;
-    message = led.message;
-  } else {
-    message = { origin: 0, builds: 0, receivedBytes: 0, role: 'member' };
+  if (topology.isLeader) ({ report, error: ownError } = await leaderSteps(topology, plan, steps));
+  // Leaders send their group's report, members nothing: one collective tells every rank how its
+  // group did and which group failed first (in group order), whose error is the job's.
+  const gathered = await comm.allgather(report ? packMsg(report) : Buffer.alloc(0));
+  const reports = topology.leaders.map((leader) => unpackMsg(gathered[leader]!) as GroupReport);
+  const failedGroup = reports.findIndex((r) => r.error !== undefined);
+  if (failedGroup >= 0) {
+    if (ownError !== undefined && failedGroup === topology.group) throw ownError;
+    throw steps.reviveError(reports[failedGroup]!.error!);
   }
-  const received = unpackMsg(
-    await topology.groupComm.bcast(topology.isLeader ? packMsg(message) : null, 0),
-  ) as GroupMessage;
-  if (received.error) {
-    if (ownError !== undefined && received.failedGroup === topology.group) throw ownError;
-    throw steps.reviveError(received.error);
-  }
+  const mine = reports[topology.group]!;
   return {
-    origin: ORIGINS[received.origin] ?? 'disk',
-    role: topology.isLeader ? received.role : 'member',
-    receivedBytes: received.receivedBytes,
-    builds: received.builds,
+    origin: ORIGINS[mine.origin] ?? 'disk',
+    role: topology.isLeader ? mine.role : 'member',
+    receivedBytes: mine.receivedBytes,
+    builds: plan.builders.length,
     plan,
   };
 }
@@ -121,7 +131,7 @@ async function leaderSteps(
   topology: Topology,
   plan: Plan,
   steps: CollectiveSteps,
-): Promise<{ message: GroupMessage; error: unknown }> {
+): Promise<{ report: GroupReport; error: unknown }> {
   const group = topology.group;
   const leadersComm = topology.leadersComm!;
   let origin: CollectiveOrigin = 'disk';
@@ -138,24 +148,41 @@ async function leaderSteps(
   if (!plan.builders.includes(group) && plan.transfers.some((transfer) => transfer.to.includes(group))) {
     steps.prepareToReceive?.();
   }
+  // A builder sends what it built as soon as the build hands it over (or, failing that, once the
+  // build is done, from its directory); its own publish goes on meanwhile and ends before the outcomes.
+  let building: Promise<void> = Promise.resolve();
+  let ready: Promise<void> = Promise.resolve();
+  let shipped: EntryFrame | undefined;
   if (plan.builders.includes(group)) {
     role = 'builder';
     origin = 'built';
-    await steps.build().catch((cause: unknown) => fail(cause));
+    let handedOver = (): void => undefined;
+    ready = new Promise<void>((resolve) => (handedOver = resolve));
+    building = steps
+      .build((frame) => {
+        shipped = frame;
+        handedOver();
+      })
+      .catch((cause: unknown) => fail(cause))
+      .finally(handedOver);
   }
   for (const transfer of plan.transfers) {
     let payload: Buffer | null = null;
     if (transfer.from === group) {
       if (role === 'leader') role = 'sender';
+      // Handed over, failed, or built without handing over (then it is read back from disk).
+      await ready;
       payload = failure
         ? encodeFrame({ v: FRAME_VERSION, error: failure })
-        : await steps.readEntry().then(
-            (frame) => encodeFrame(frame),
-            (cause: unknown) => {
-              fail(cause);
-              return encodeFrame({ v: FRAME_VERSION, error: failure! });
-            },
-          );
+        : shipped
+          ? encodeFrame(shipped)
+          : await steps.readEntry().then(
+              (frame) => encodeFrame(frame),
+              (cause: unknown) => {
+                fail(cause);
+                return encodeFrame({ v: FRAME_VERSION, error: failure! });
+              },
+            );
     }
     const bytes = await leadersComm.bcast(payload, transfer.from);
     if (!transfer.to.includes(group)) continue;
@@ -175,16 +202,20 @@ async function leaderSteps(
     }
   }
 
-  // Outcomes of every group: the first failure (in group order) is the job's failure.
-  const outcomes = await leadersComm.allgather(failure ? packMsg(failure) : Buffer.alloc(0));
-  const failedGroup = outcomes.findIndex((bytes) => bytes.length > 0);
-  const builds = plan.builders.length;
-  const message: GroupMessage = { origin: ORIGINS.indexOf(origin), builds, receivedBytes, role };
-  if (failedGroup >= 0) {
-    message.failedGroup = failedGroup;
-    message.error = failedGroup === group ? failure! : (unpackMsg(outcomes[failedGroup]!) as ErrorPayload);
+  await building;
+  const report: GroupReport = { origin: ORIGINS.indexOf(origin), receivedBytes, role };
+  if (failure) report.error = failure;
+  return { report, error };
+}
+
+/** Would this rank's group build if no group held the entry? (Only a hint: false when unsure.) */
+function buildsWhenAllMiss(strategy: BuildStrategy, topology: Topology, traits: BuildTraits): boolean {
+  try {
+    const misses = topology.leaders.map(() => false);
+    return strategy.plan(topology, misses, traits).builders.includes(topology.group);
+  } catch {
+    return false;
   }
-  return { message, error };
 }
 
 /** The default error serialization: code, name, message; the rest stays on the failing rank. */

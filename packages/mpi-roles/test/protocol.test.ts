@@ -23,18 +23,31 @@ class Disks {
   published = 0;
   /** Directories whose leader was told to get ready for an entry, and whether it held one then. */
   prepared: Array<[string, boolean]> = [];
+  /** Directories whose leader was told to get ready to build. */
+  preparedToBuild: string[] = [];
+  readEntries = 0;
+  /** Set: builds hand their entry over, then wait for this before they end. */
+  shipThenWait?: () => Promise<void>;
   constructor(readonly failBuild?: string) {}
 
   steps(dir: string): CollectiveSteps {
     return {
       lookup: async () => this.held.get(dir) ?? false,
-      build: async () => {
+      build: async (ship) => {
         this.builds += 1;
         if (this.failBuild) throw new DijitsoError('JIT_COMPILE_FAILED', this.failBuild);
+        if (this.shipThenWait) {
+          ship(entryFrame());
+          await this.shipThenWait();
+        }
         this.held.set(dir, true);
       },
       prepareToReceive: () => this.prepared.push([dir, this.held.get(dir) ?? false]),
-      readEntry: async () => entryFrame(),
+      prepareToBuild: () => this.preparedToBuild.push(dir),
+      readEntry: async () => {
+        this.readEntries += 1;
+        return entryFrame();
+      },
       publish: async () => {
         this.published += 1;
         this.held.set(dir, true);
@@ -87,6 +100,54 @@ test('root: one build, the other groups receive', async () => {
     ['node-1', false],
     ['node-2', false],
   ]);
+});
+
+test('only the leaders that would build with every group missing prepare to build', async () => {
+  const root = new Disks();
+  values(await job(rootStrategy, root));
+  assert.deepEqual(root.preparedToBuild, ['node-0']);
+  // A hint from the plan with every group missing: node-0 prepares though node-1 ends up sending.
+  const shipped = new Disks();
+  shipped.held.set('node-1', true);
+  values(await job(rootStrategy, shipped));
+  assert.deepEqual(shipped.preparedToBuild, ['node-0']);
+  const node = new Disks();
+  node.held.set('node-2', true);
+  values(await job(nodeStrategy, node));
+  assert.deepEqual(node.preparedToBuild.sort(), ['node-0', 'node-1']);
+});
+
+test('a builder that hands its entry over has it sent before its own publish ends', async () => {
+  const disks = new Disks();
+  let bothPublished = (): void => undefined;
+  const published = new Promise<void>((resolve) => (bothPublished = resolve));
+  const original = disks.steps.bind(disks);
+  disks.steps = (dir) => {
+    const steps = original(dir);
+    return {
+      ...steps,
+      publish: async (frame) => {
+        await steps.publish(frame);
+        if (disks.published === 2) bothPublished();
+      },
+    };
+  };
+  disks.shipThenWait = async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error('the receivers did not publish while the builder did')),
+        5000,
+      );
+    });
+    await Promise.race([published, late]).finally(() => clearTimeout(timer));
+  };
+  const outcomes = values(await job(rootStrategy, disks));
+  assert.equal(disks.readEntries, 0);
+  assert.deepEqual(
+    outcomes.map((o) => o.origin),
+    ['built', 'built', 'received', 'received', 'received', 'received'],
+  );
 });
 
 test('node: one build per group; process: one per rank', async () => {
