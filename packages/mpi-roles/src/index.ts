@@ -2,6 +2,7 @@ export { isCommunicator, type Communicator } from './communicator.js';
 export { createFakeWorld } from './fake.js';
 export { StrategyError, RendezvousError } from './errors.js';
 export type { Topology } from './topology.js';
+export { leadersCommunicator } from './leaders.js';
 export { discoverTopology, rendezvousRuns, type RendezvousOptions } from './rendezvous.js';
 export {
   encodeFrame,

@@ -9,6 +9,8 @@ import {
 } from './frames.js';
 import type { BuildStrategy, BuildTraits, Plan } from './strategies/types.js';
 import { validatePlan } from './strategies/validate.js';
+import type { Communicator } from './communicator.js';
+import { leadersCommunicator } from './leaders.js';
 import type { Topology } from './topology.js';
 
 /** How this rank's group got the library. */
@@ -80,7 +82,7 @@ interface GroupReport {
  */
 export async function collectiveBuild(
   topology: Topology,
-  comm: { allgather(data: Buffer): Promise<Buffer[]> },
+  comm: Pick<Communicator, 'allgather' | 'split'>,
   strategy: BuildStrategy,
   traits: BuildTraits,
   steps: CollectiveSteps,
@@ -105,9 +107,12 @@ export async function collectiveBuild(
   // Same inputs on every rank: a strategy that throws throws everywhere, before any rank waits.
   const plan = validatePlan(strategy.plan(topology, hits, traits), topology, hits, traits, strategy.name);
 
+  // Frames travel over the leaders' communicator, made on the first call that sends one.
+  const leaders = plan.transfers.length > 0 ? () => leadersCommunicator(topology, comm) : null;
   let report: GroupReport | undefined;
   let ownError: unknown;
-  if (topology.isLeader) ({ report, error: ownError } = await leaderSteps(topology, plan, steps));
+  if (topology.isLeader) ({ report, error: ownError } = await leaderSteps(topology, plan, steps, leaders));
+  else await leaders?.();
   // Leaders send their group's report, members nothing: one collective tells every rank how its
   // group did and which group failed first (in group order), whose error is the job's.
   const gathered = await comm.allgather(report ? packMsg(report) : Buffer.alloc(0));
@@ -131,9 +136,9 @@ async function leaderSteps(
   topology: Topology,
   plan: Plan,
   steps: CollectiveSteps,
+  leaders: (() => Promise<Communicator | null>) | null,
 ): Promise<{ report: GroupReport; error: unknown }> {
   const group = topology.group;
-  const leadersComm = topology.leadersComm!;
   let origin: CollectiveOrigin = 'disk';
   let role: Role = 'leader';
   let error: unknown;
@@ -166,6 +171,8 @@ async function leaderSteps(
       .catch((cause: unknown) => fail(cause))
       .finally(handedOver);
   }
+  // Made while the build runs: a builder's own work goes first.
+  const leadersComm = await leaders?.();
   for (const transfer of plan.transfers) {
     let payload: Buffer | null = null;
     if (transfer.from === group) {
@@ -184,7 +191,7 @@ async function leaderSteps(
               },
             );
     }
-    const bytes = await leadersComm.bcast(payload, transfer.from);
+    const bytes = await leadersComm!.bcast(payload, transfer.from);
     if (!transfer.to.includes(group)) continue;
     role = 'receiver';
     origin = 'received';

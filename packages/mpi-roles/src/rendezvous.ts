@@ -26,7 +26,7 @@ interface View {
 const memo = new WeakMap<Communicator, Map<string, Promise<Topology>>>();
 let runs = 0;
 
-/** How many rendezvous this process has run (each costs probe files and five collectives). */
+/** How many rendezvous this process has run (each costs probe files, a barrier and an allgather). */
 export function rendezvousRuns(): number {
   return runs;
 }
@@ -98,9 +98,6 @@ async function rendezvous(
   const groups = leaders.map((leader) => views[leader]!.seen);
   const group = groupOf[comm.rank]!;
   const isLeader = leaders[group] === comm.rank;
-  const groupComm = await comm.split(leaders[group]!, comm.rank);
-  const leadersComm = await comm.split(isLeader ? 0 : null, comm.rank);
-  if (!groupComm) throw new RendezvousError(`Rank ${comm.rank} got no group communicator`);
   return {
     rank: comm.rank,
     size: comm.size,
@@ -112,8 +109,6 @@ async function rendezvous(
     isLeader,
     cpus: leaders.map((leader) => views[leader]!.cpu),
     hosts: leaders.map((leader) => views[leader]!.host),
-    groupComm,
-    leadersComm,
     id,
   };
 }

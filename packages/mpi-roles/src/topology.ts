@@ -1,9 +1,7 @@
-import type { Communicator } from './communicator.js';
-
 /**
  * Which ranks share one physical cache directory, as found by the rendezvous. Groups are numbered
  * in the order of their leaders (lowest rank of each group), so group `g`'s leader has rank `g` in
- * `leadersComm`.
+ * the leaders' communicator (`leadersCommunicator`).
  */
 export interface Topology {
   /** Rank in the communicator the topology was found for. */
@@ -24,10 +22,6 @@ export interface Topology {
   readonly cpus: ReadonlyArray<string>;
   /** Host name of every group's leader, for messages. */
   readonly hosts: ReadonlyArray<string>;
-  /** The ranks of this group. */
-  readonly groupComm: Communicator;
-  /** One rank per group, the leaders; null on the other ranks. */
-  readonly leadersComm: Communicator | null;
   /** The rendezvous id (names the probe files). */
   readonly id: string;
 }

@@ -8,6 +8,7 @@ import {
   FRAME_VERSION,
   createFakeWorld,
   discoverTopology,
+  type Communicator,
   type EntryFrame,
   type Topology,
 } from '../src/index.js';
@@ -24,14 +25,14 @@ export async function fakeJob(
   size: number,
   dirOf: (rank: number) => string,
   cpuOf: (rank: number) => string = () => 'cpu',
-): Promise<{ topologies: Topology[]; layouts: CacheLayout[] }> {
+): Promise<{ topologies: Topology[]; layouts: CacheLayout[]; world: Communicator[] }> {
   const root = await tempDir();
   const world = createFakeWorld(size);
   const layouts = await Promise.all(world.map((comm) => openCache(join(root, dirOf(comm.rank)))));
   const topologies = await Promise.all(
     world.map((comm, rank) => discoverTopology(comm, layouts[rank]!, { cpu: cpuOf(rank) })),
   );
-  return { topologies, layouts };
+  return { topologies, layouts, world };
 }
 
 /** A valid entry frame around `lib`. */

@@ -26,6 +26,8 @@ class Disks {
   /** Directories whose leader was told to get ready to build. */
   preparedToBuild: string[] = [];
   readEntries = 0;
+  /** Calls of `split` over all ranks. */
+  splits = 0;
   /** Set: builds hand their entry over, then wait for this before they end. */
   shipThenWait?: () => Promise<void>;
   constructor(readonly failBuild?: string) {}
@@ -63,16 +65,30 @@ async function job(
   disks: Disks,
   size = 6,
   dirOf = (rank: number) => `node-${rank >> 1}`,
+  calls = 1,
 ) {
   const root = await tempDir();
   const world = createFakeWorld(size);
   const layouts = await Promise.all(world.map((c) => openCache(join(root, dirOf(c.rank)))));
   const topologies = await Promise.all(world.map((c, r) => discoverTopology(c, layouts[r]!, { cpu: 'x' })));
-  return Promise.allSettled(
-    world.map((comm, rank) =>
-      collectiveBuild(topologies[rank]!, comm, strategy, { hostSpecific: false }, disks.steps(dirOf(rank))),
-    ),
-  );
+  // Counts the communicators the protocol splits off.
+  const counted = world.map((comm) => ({
+    allgather: (data: Buffer) => comm.allgather(data),
+    split: (color: number | null, key: number) => {
+      disks.splits += 1;
+      return comm.split(color, key);
+    },
+  }));
+  let results: PromiseSettledResult<CollectiveOutcome>[] = [];
+  // Each further call finds the directories empty again (a new key).
+  for (let call = 0; call < calls; call++, disks.held.clear()) {
+    results = await Promise.allSettled(
+      counted.map((comm, rank) =>
+        collectiveBuild(topologies[rank]!, comm, strategy, { hostSpecific: false }, disks.steps(dirOf(rank))),
+      ),
+    );
+  }
+  return results;
 }
 
 function values(results: PromiseSettledResult<CollectiveOutcome>[]): CollectiveOutcome[] {
@@ -175,8 +191,19 @@ test('all groups hit: one allgather, nothing built or sent', async () => {
   const disks = new Disks();
   for (const dir of ['node-0', 'node-1', 'node-2']) disks.held.set(dir, true);
   const outcomes = values(await job(rootStrategy, disks));
-  assert.equal(disks.builds + disks.published + disks.prepared.length, 0);
+  assert.equal(disks.builds + disks.published + disks.prepared.length + disks.splits, 0);
   assert.ok(outcomes.every((o) => o.origin === 'disk' && o.plan === null));
+});
+
+test("the leaders' communicator is made by the first call that sends, once", async () => {
+  const disks = new Disks();
+  values(await job(rootStrategy, disks, 6, (rank) => `node-${rank >> 1}`, 2));
+  assert.equal(disks.builds, 2);
+  assert.equal(disks.splits, 6);
+  // Every group builds its own: nothing is sent, nothing is split.
+  const node = new Disks();
+  values(await job(nodeStrategy, node));
+  assert.equal(node.splits, 0);
 });
 
 test('a failed build raises the same error on every rank', async () => {

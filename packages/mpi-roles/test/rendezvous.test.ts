@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { test } from 'node:test';
 import { openCache } from '@dijitso/core-cache';
-import { createFakeWorld, discoverTopology, rendezvousRuns } from '../src/index.js';
+import { createFakeWorld, discoverTopology, leadersCommunicator, rendezvousRuns } from '../src/index.js';
 import { fakeJob, tempDir } from './helpers.js';
 
-test('ranks 2k and 2k+1 sharing node-k form three groups with split communicators', async () => {
-  const { topologies, layouts } = await fakeJob(6, (rank) => `node-${rank >> 1}`);
+test('ranks 2k and 2k+1 sharing node-k form three groups; the leaders get a communicator', async () => {
+  const { topologies, layouts, world } = await fakeJob(6, (rank) => `node-${rank >> 1}`);
   const [t0, t1, , t3] = topologies;
   assert.deepEqual(t0!.groups, [
     [0, 1],
@@ -17,12 +17,14 @@ test('ranks 2k and 2k+1 sharing node-k form three groups with split communicator
   assert.deepEqual(t0!.leaders, [0, 2, 4]);
   assert.equal(t3!.group, 1);
   assert.equal(t3!.isLeader, false);
-  assert.equal(t3!.leadersComm, null);
-  assert.equal(t3!.groupComm.size, 2);
-  assert.equal(t3!.groupComm.rank, 1);
   assert.equal(t1!.isLeader, false);
-  assert.equal(topologies[4]!.leadersComm!.rank, 2);
-  assert.equal(topologies[4]!.leadersComm!.size, 3);
+  const leaders = await Promise.all(world.map((comm, rank) => leadersCommunicator(topologies[rank]!, comm)));
+  assert.deepEqual(
+    leaders.map((c) => c && [c.rank, c.size]),
+    [[0, 3], null, [1, 3], null, [2, 3], null],
+  );
+  // Made once per topology.
+  assert.equal(await leadersCommunicator(topologies[4]!, world[4]!), leaders[4]);
   for (const layout of layouts) assert.deepEqual(await readdir(layout.commDir), []);
 });
 

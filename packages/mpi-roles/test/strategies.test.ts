@@ -24,8 +24,6 @@ function topology(groups: number, cpus?: string[]): Topology {
     isLeader: true,
     cpus: cpus ?? members.map(() => 'cpu'),
     hosts: members.map((_, g) => `host${g}`),
-    groupComm: null as never,
-    leadersComm: null,
     id: 'id',
   };
 }
