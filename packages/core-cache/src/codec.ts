@@ -1,30 +1,9 @@
-import { createRequire } from 'node:module';
-import type { Packr } from 'msgpackr';
 import { readMsgpack } from './msgpack-reader.js';
+import { writeMsgpack } from './msgpack-writer.js';
 
-const require = createRequire(import.meta.url);
-let packr: Packr | undefined;
-
-// Loading msgpackr costs ~10 ms: a cache hit in a fresh process must not pay it, so load on first use.
-function msgpack(): Packr {
-  if (!packr) {
-    const { Packr: PackrClass } = require('msgpackr') as typeof import('msgpackr');
-    // Plain msgpack maps (no record extension) so any msgpack tool can read our files and frames;
-    // undefined fields are left out rather than written as an extension type.
-    const options = { useRecords: false, mapsAsObjects: true, moreTypes: false, skipValues: [undefined] };
-    packr = new PackrClass(options as ConstructorParameters<typeof PackrClass>[0]);
-  }
-  return packr;
-}
-
-/** Load msgpackr ahead of the first encode (a receiver publishing an entry needs nothing else). */
-export function preloadMsgpack(): void {
-  msgpack();
-}
-
-/** Encode a value as standard msgpack (Buffers become bin). */
+/** Encode a value as standard msgpack (Buffers become bin; undefined fields are left out). */
 export function packMsg(value: unknown): Buffer {
-  return msgpack().pack(value);
+  return writeMsgpack(value);
 }
 
 /** Decode one msgpack value (bounded, no extensions, bin as views); throws `MsgpackReadError` on malformed input. */
@@ -57,10 +36,9 @@ export async function decompressFrame(data: Buffer): Promise<Buffer> {
 }
 
 /**
- * Load the codecs a build needs (msgpackr, lz4-napi) ahead of use: about 100 ms of module loading
- * that a caller can overlap with the compiler's run instead of adding it to a cold build.
+ * Load the codec a build needs (lz4-napi) ahead of use: module loading that a caller can overlap
+ * with the compiler's run instead of adding it to a cold build.
  */
 export async function preloadCodecs(): Promise<void> {
-  msgpack();
   await lz4Module();
 }

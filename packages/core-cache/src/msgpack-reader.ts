@@ -1,6 +1,6 @@
 /**
- * A strict reader of standard msgpack (no extension types). It loads in microseconds, which keeps
- * msgpackr off the cache-hit path, and it checks every length against the bytes present before
+ * A strict reader of standard msgpack (no extension types), the counterpart of `msgpack-writer.ts`.
+ * It loads in microseconds, and it checks every length against the bytes present before
  * allocating anything, so a truncated or hostile message cannot make it allocate more than it holds.
  */
 export class MsgpackReadError extends Error {}

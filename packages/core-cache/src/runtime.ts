@@ -22,14 +22,7 @@ export {
   type Language,
 } from './layout.js';
 export { encodeMeta, decodeMeta, checkMeta, type EntryMeta, type BuildRecord } from './meta.js';
-export {
-  packMsg,
-  unpackMsg,
-  compressFrame,
-  decompressFrame,
-  preloadCodecs,
-  preloadMsgpack,
-} from './codec.js';
+export { packMsg, unpackMsg, compressFrame, decompressFrame, preloadCodecs } from './codec.js';
 export {
   lookupEntry,
   quarantineEntry,

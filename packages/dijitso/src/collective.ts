@@ -5,7 +5,6 @@ import {
   openCacheSync,
   packMsg,
   preloadLock,
-  preloadMsgpack,
   publishEntry,
   readEntryFiles,
   unpackMsg,
@@ -106,14 +105,6 @@ export async function obtainCollective(
       },
       build: async (ship) => {
         await obtainEntry(job, (entry) => ship(entryFrame(key, entry)));
-      },
-      // Publishing a received entry encodes its meta; the files arrive already compressed.
-      prepareToReceive: () => {
-        try {
-          preloadMsgpack();
-        } catch {
-          // It fails again, with its own error, in publish.
-        }
       },
       readEntry: async () => {
         const hit = await lookupEntry(layout, key);

@@ -37,11 +37,6 @@ export interface CollectiveSteps {
   prepareToBuild?(): void;
   /** Read this group's entry for shipping. */
   readEntry(): Promise<EntryFrame>;
-  /**
-   * Optional: start what `publish` will need (loading modules, say), called on a receiving leader
-   * before it waits for the entry, so the work overlaps the build elsewhere. Must not throw.
-   */
-  prepareToReceive?(): void;
   /** Verify and publish a received entry into this group's directory. */
   publish(frame: EntryFrame): Promise<void>;
   /** Turn an error into what travels (code, name, message, details). */
@@ -150,9 +145,6 @@ async function leaderSteps(
     failure = payload ?? steps.serializeError(cause);
   };
 
-  if (!plan.builders.includes(group) && plan.transfers.some((transfer) => transfer.to.includes(group))) {
-    steps.prepareToReceive?.();
-  }
   // A builder sends what it built as soon as the build hands it over (or, failing that, once the
   // build is done, from its directory); its own publish goes on meanwhile and ends before the outcomes.
   let building: Promise<void> = Promise.resolve();

@@ -75,7 +75,7 @@ async function rendezvous(
           ).toString();
     const { seen, probe } = await dropAndList(comm, layout, id);
     // The allgather is also the barrier that keeps every probe in place until everyone has listed.
-    // JSON, not msgpack: a few hundred bytes, and a warm start should not pay for loading msgpackr.
+    // A few hundred bytes of plain data: JSON.
     const gathered = await comm.allgather(
       Buffer.from(JSON.stringify({ seen, cpu: options.cpu, host: hostname() })),
     );

@@ -21,8 +21,6 @@ class Disks {
   held = new Map<string, boolean>();
   builds = 0;
   published = 0;
-  /** Directories whose leader was told to get ready for an entry, and whether it held one then. */
-  prepared: Array<[string, boolean]> = [];
   /** Directories whose leader was told to get ready to build. */
   preparedToBuild: string[] = [];
   readEntries = 0;
@@ -44,7 +42,6 @@ class Disks {
         }
         this.held.set(dir, true);
       },
-      prepareToReceive: () => this.prepared.push([dir, this.held.get(dir) ?? false]),
       prepareToBuild: () => this.preparedToBuild.push(dir),
       readEntry: async () => {
         this.readEntries += 1;
@@ -112,10 +109,6 @@ test('root: one build, the other groups receive', async () => {
     ['builder', 'member', 'receiver', 'member', 'receiver', 'member'],
   );
   assert.ok(outcomes.every((o) => o.builds === 1));
-  assert.deepEqual(disks.prepared.sort(), [
-    ['node-1', false],
-    ['node-2', false],
-  ]);
 });
 
 test('only the leaders that would build with every group missing prepare to build', async () => {
@@ -191,7 +184,7 @@ test('all groups hit: one allgather, nothing built or sent', async () => {
   const disks = new Disks();
   for (const dir of ['node-0', 'node-1', 'node-2']) disks.held.set(dir, true);
   const outcomes = values(await job(rootStrategy, disks));
-  assert.equal(disks.builds + disks.published + disks.prepared.length + disks.splits, 0);
+  assert.equal(disks.builds + disks.published + disks.preparedToBuild.length + disks.splits, 0);
   assert.ok(outcomes.every((o) => o.origin === 'disk' && o.plan === null));
 });
 
