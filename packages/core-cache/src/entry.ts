@@ -35,6 +35,17 @@ export function sha256Hex(bytes: Buffer): string {
 }
 
 /**
+ * Is `info` (an lstat of the library) the very file published with `meta`? Same inode and the
+ * same mtime to the microsecond: a time set through `utimes` (seconds as a double) keeps that much.
+ */
+export function isPublishedFile(meta: EntryMeta, info: Stats): boolean {
+  return (
+    meta.published.ino === info.ino &&
+    Math.round(meta.published.mtimeMs * 1000) === Math.round(info.mtimeMs * 1000)
+  );
+}
+
+/**
  * Find the published entry of `key`: `lstat` of the `.so`, its meta, the size always, and the
  * sha256 whenever the file is not the very inode published (so in-place edits are caught).
  * The reads are small and synchronous: a hit in a fresh process should not wait for the thread pool.
@@ -71,7 +82,7 @@ export async function lookupEntry(
     if (meta.size !== info.size) {
       throw new CacheCorruptError(`${libPath} has ${info.size} bytes, its metadata says ${meta.size}`);
     }
-    if (meta.published.ino !== info.ino || meta.published.mtimeMs !== info.mtimeMs) {
+    if (!isPublishedFile(meta, info)) {
       const actual = sha256Hex(readFileSync(libPath));
       if (actual !== meta.sha256) {
         throw new CacheCorruptError(`${libPath} has sha256 ${actual}, its metadata says ${meta.sha256}`);
@@ -82,7 +93,8 @@ export async function lookupEntry(
     const now = Date.now();
     if (now - info.atimeMs > LAST_USE_RESOLUTION_MS) {
       try {
-        utimesSync(libPath, now / 1000, info.mtime);
+        // The mtime stays as it is, to the microsecond: it is what tells the published file.
+        utimesSync(libPath, now / 1000, info.mtimeMs / 1000);
       } catch {
         // A read-only cache still serves hits; it just cannot record them.
       }

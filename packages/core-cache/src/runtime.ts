@@ -25,6 +25,8 @@ export { encodeMeta, decodeMeta, checkMeta, type EntryMeta, type BuildRecord } f
 export { packMsg, unpackMsg, compressFrame, decompressFrame, preloadCodecs } from './codec.js';
 export {
   lookupEntry,
+  isPublishedFile,
+  LAST_USE_RESOLUTION_MS,
   quarantineEntry,
   readMeta,
   readEntryFiles,

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdir, open, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   CacheCorruptError,
+  LAST_USE_RESOLUTION_MS,
   compressFrame,
   decompressFrame,
+  isPublishedFile,
   lookupEntry,
   metaBeforePublish,
   openCache,
@@ -76,6 +78,19 @@ test('a staging folder goes, with the files it was expected to hold and any othe
     await removeStaging(staging, ['a.cpp', 'lib.so', 'not-there']);
   }
   assert.deepEqual(await readdir(root), []);
+});
+
+test('recording a use keeps the published file recognizable, so it is not hashed again', async () => {
+  const { layout, key } = await published();
+  const lib = layout.lib(key);
+  const before = await lstat(lib);
+  const longAgo = (Date.now() - 2 * LAST_USE_RESOLUTION_MS) / 1000;
+  await utimes(lib, longAgo, before.mtimeMs / 1000);
+  const hit = await lookupEntry(layout, key);
+  assert.ok(hit);
+  const after = await lstat(lib);
+  assert.ok(after.atimeMs > longAgo * 1000 + LAST_USE_RESOLUTION_MS, 'the use was recorded');
+  assert.ok(isPublishedFile(hit.meta, after), `mtime ${after.mtimeMs} against ${hit.meta.published.mtimeMs}`);
 });
 
 test('a missing entry is a miss', async () => {
