@@ -35,14 +35,11 @@ export function sha256Hex(bytes: Buffer): string {
 }
 
 /**
- * Is `info` (an lstat of the library) the very file published with `meta`? Same inode and the
- * same mtime to the microsecond: a time set through `utimes` (seconds as a double) keeps that much.
+ * Is `info` (an lstat of the library) the very file published with `meta`? Same inode, and the
+ * same mtime within 10 µs: a time set through `utimes` (seconds as a double) keeps about that much.
  */
 export function isPublishedFile(meta: EntryMeta, info: Stats): boolean {
-  return (
-    meta.published.ino === info.ino &&
-    Math.round(meta.published.mtimeMs * 1000) === Math.round(info.mtimeMs * 1000)
-  );
+  return meta.published.ino === info.ino && Math.abs(meta.published.mtimeMs - info.mtimeMs) < 0.01;
 }
 
 /**
@@ -82,19 +79,26 @@ export async function lookupEntry(
     if (meta.size !== info.size) {
       throw new CacheCorruptError(`${libPath} has ${info.size} bytes, its metadata says ${meta.size}`);
     }
-    if (!isPublishedFile(meta, info)) {
+    const published = isPublishedFile(meta, info);
+    if (!published) {
       const actual = sha256Hex(readFileSync(libPath));
       if (actual !== meta.sha256) {
         throw new CacheCorruptError(`${libPath} has sha256 ${actual}, its metadata says ${meta.sha256}`);
       }
     }
     // Last use is the library's atime, set explicitly (noatime mounts), at most every few minutes:
-    // one metadata write, no file rewritten, nothing on the hot path of a busy cache.
+    // one metadata write, no file rewritten, nothing on the hot path of a busy cache. The published
+    // inode keeps (or, after a touch, gets back) its published mtime, so lookups need not hash it.
     const now = Date.now();
-    if (now - info.atimeMs > LAST_USE_RESOLUTION_MS) {
+    const recordUse = now - info.atimeMs > LAST_USE_RESOLUTION_MS;
+    const sameInode = meta.published.ino === info.ino;
+    if (recordUse || (!published && sameInode)) {
       try {
-        // The mtime stays as it is, to the microsecond: it is what tells the published file.
-        utimesSync(libPath, now / 1000, info.mtimeMs / 1000);
+        utimesSync(
+          libPath,
+          (recordUse ? now : info.atimeMs) / 1000,
+          (sameInode ? meta.published.mtimeMs : info.mtimeMs) / 1000,
+        );
       } catch {
         // A read-only cache still serves hits; it just cannot record them.
       }

@@ -93,6 +93,19 @@ test('recording a use keeps the published file recognizable, so it is not hashed
   assert.ok(isPublishedFile(hit.meta, after), `mtime ${after.mtimeMs} against ${hit.meta.published.mtimeMs}`);
 });
 
+test('the published file with another mtime is hashed once and gets its mtime back', async () => {
+  const { layout, key } = await published();
+  const lib = layout.lib(key);
+  const published_ = await lstat(lib);
+  await utimes(lib, published_.atimeMs / 1000, published_.mtimeMs / 1000 - 3600);
+  const hit = await lookupEntry(layout, key);
+  assert.ok(hit);
+  assert.ok(isPublishedFile(hit.meta, await lstat(lib)));
+  // Bytes that differ from the published ones are still caught.
+  await writeFile(lib, Buffer.alloc(published_.size, 1), { flag: 'r+' });
+  assert.equal(await lookupEntry(layout, key), null);
+});
+
 test('a missing entry is a miss', async () => {
   const layout = await openCache(await tempDir());
   assert.equal(await lookupEntry(layout, 'nothing-0123456789ab'), null);
