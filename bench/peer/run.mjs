@@ -17,7 +17,9 @@ const quick = process.argv.includes('--quick');
 const python = '/usr/bin/python3';
 // K = 2000 lines is about 0.5 s of c++ -O2 on a quiet machine: the compile dominates a cold job.
 const lines = quick ? 1000 : 2000;
-const reps = quick ? 1 : 3;
+// Five repetitions: on a shared machine one compile varies by a third from run to run, and a
+// median of three still moved a row by 0.2×.
+const reps = quick ? 1 : 5;
 const rankCounts = quick ? [2, 8] : [1, 2, 4, 8];
 const strategies = ['root', 'node', 'process'];
 const work = mkdtempSync(join(tmpdir(), 'dijitso-bench-peer-'));
