@@ -13,6 +13,8 @@ export interface EntryToPublish {
   lib: Buffer;
   /** When set (a received entry), the library must have this sha256 or nothing is published. */
   expectedSha256?: string;
+  /** The sha256 of `lib`, when this process already hashed these very bytes: it is not hashed again. */
+  sha256?: string;
   /** lz4 frames of the source, header and compiler log. */
   files: { source: Buffer; header?: Buffer | undefined; log?: Buffer | undefined };
 }
@@ -52,7 +54,7 @@ export async function removeStaging(staging: string, files: string[] = []): Prom
  */
 export async function publishEntry(layout: CacheLayout, entry: EntryToPublish): Promise<CacheHit> {
   const { key } = entry.meta;
-  const sha256 = sha256Hex(entry.lib);
+  const sha256 = entry.sha256 ?? sha256Hex(entry.lib);
   if (entry.expectedSha256 !== undefined && entry.expectedSha256 !== sha256) {
     throw new CacheCorruptError(
       `Library of ${key} has sha256 ${sha256}, expected ${entry.expectedSha256}; nothing was published`,
@@ -92,7 +94,7 @@ export async function publishEntry(layout: CacheLayout, entry: EntryToPublish): 
  * (the inode and mtime of this directory's copy) is zero, and a receiver records its own.
  */
 export function metaBeforePublish(entry: EntryToPublish): EntryMeta {
-  return metaOf(entry, entry.expectedSha256 ?? sha256Hex(entry.lib), { ino: 0, mtimeMs: 0 });
+  return metaOf(entry, entry.sha256 ?? sha256Hex(entry.lib), { ino: 0, mtimeMs: 0 });
 }
 
 function metaOf(entry: EntryToPublish, sha256: string, published: EntryMeta['published']): EntryMeta {

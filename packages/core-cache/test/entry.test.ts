@@ -60,7 +60,7 @@ test('the meta shipped before publishing is the published meta but for the publi
   const layout = await openCache(await tempDir());
   const key = 'sig-0123456789ab';
   const before = metaBeforePublish(entry(key));
-  const hit = await publishEntry(layout, { ...entry(key), expectedSha256: before.sha256 });
+  const hit = await publishEntry(layout, { ...entry(key), sha256: before.sha256 });
   assert.deepEqual(before.published, { ino: 0, mtimeMs: 0 });
   assert.deepEqual({ ...before, published: hit.meta.published, created: 0 }, { ...hit.meta, created: 0 });
 });

@@ -122,7 +122,7 @@ async function buildEntry(job: BuildJob, ship?: (entry: BuiltEntry) => void): Pr
   };
   if (ship) {
     const meta = metaBeforePublish(entry);
-    entry.expectedSha256 = meta.sha256;
+    entry.sha256 = meta.sha256;
     ship({ meta, lib: entry.lib, files: entry.files });
   }
   return publishEntry(layout, entry);
