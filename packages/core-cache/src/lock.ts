@@ -14,14 +14,6 @@ function lockfile(): LockModule {
   return lockModule;
 }
 
-/**
- * Load the lock module ahead of a build (about 10 ms of module loading), so a caller that expects
- * to build can overlap it with a wait. Throws what loading throws.
- */
-export function preloadLock(): void {
-  lockfile();
-}
-
 /** Tuning of the per-key lock. */
 export interface LockOptions {
   /**

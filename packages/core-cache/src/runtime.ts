@@ -45,7 +45,6 @@ export {
 } from './publish.js';
 export {
   buildOnce,
-  preloadLock,
   withLockIfFree,
   isKeyLocked,
   LockTimeoutError,

@@ -4,7 +4,6 @@ import {
   lookupEntry,
   openCacheSync,
   packMsg,
-  preloadLock,
   publishEntry,
   readEntryFiles,
   unpackMsg,
@@ -95,14 +94,6 @@ export async function obtainCollective(
     { hostSpecific },
     {
       lookup: async () => own !== null,
-      // The lock module is the build's first need; it loads while the ranks exchange their hits.
-      prepareToBuild: () => {
-        try {
-          preloadLock();
-        } catch {
-          // It fails again, with its own error, in the build.
-        }
-      },
       build: async (ship) => {
         await obtainEntry(job, (entry) => ship(entryFrame(key, entry)));
       },

@@ -29,12 +29,6 @@ export interface CollectiveSteps {
    * publish while this directory does.
    */
   build(ship: (frame: EntryFrame) => void): Promise<void>;
-  /**
-   * Optional: start what `build` will need (loading modules, say), called on a leader that missed
-   * and whose group would build if no group held the entry, while the hit allgather runs. Must not
-   * throw.
-   */
-  prepareToBuild?(): void;
   /** Read this group's entry for shipping. */
   readEntry(): Promise<EntryFrame>;
   /** Verify and publish a received entry into this group's directory. */
@@ -84,11 +78,7 @@ export async function collectiveBuild(
 ): Promise<CollectiveOutcome> {
   let hit = false;
   if (topology.isLeader) hit = await steps.lookup().catch(() => false);
-  const gathering = comm.allgather(Buffer.from([topology.isLeader ? (hit ? 1 : 0) : 2]));
-  if (topology.isLeader && !hit && steps.prepareToBuild && buildsWhenAllMiss(strategy, topology, traits)) {
-    steps.prepareToBuild();
-  }
-  const flags = await gathering;
+  const flags = await comm.allgather(Buffer.from([topology.isLeader ? (hit ? 1 : 0) : 2]));
   const hits = topology.leaders.map((leader) => flags[leader]![0] === 1);
   if (hits.every(Boolean)) {
     return {
@@ -205,16 +195,6 @@ async function leaderSteps(
   const report: GroupReport = { origin: ORIGINS.indexOf(origin), receivedBytes, role };
   if (failure) report.error = failure;
   return { report, error };
-}
-
-/** Would this rank's group build if no group held the entry? (Only a hint: false when unsure.) */
-function buildsWhenAllMiss(strategy: BuildStrategy, topology: Topology, traits: BuildTraits): boolean {
-  try {
-    const misses = topology.leaders.map(() => false);
-    return strategy.plan(topology, misses, traits).builders.includes(topology.group);
-  } catch {
-    return false;
-  }
 }
 
 /** The default error serialization: code, name, message; the rest stays on the failing rank. */

@@ -21,8 +21,6 @@ class Disks {
   held = new Map<string, boolean>();
   builds = 0;
   published = 0;
-  /** Directories whose leader was told to get ready to build. */
-  preparedToBuild: string[] = [];
   readEntries = 0;
   /** Calls of `split` over all ranks. */
   splits = 0;
@@ -42,7 +40,6 @@ class Disks {
         }
         this.held.set(dir, true);
       },
-      prepareToBuild: () => this.preparedToBuild.push(dir),
       readEntry: async () => {
         this.readEntries += 1;
         return entryFrame();
@@ -111,21 +108,6 @@ test('root: one build, the other groups receive', async () => {
   assert.ok(outcomes.every((o) => o.builds === 1));
 });
 
-test('only the leaders that would build with every group missing prepare to build', async () => {
-  const root = new Disks();
-  values(await job(rootStrategy, root));
-  assert.deepEqual(root.preparedToBuild, ['node-0']);
-  // A hint from the plan with every group missing: node-0 prepares though node-1 ends up sending.
-  const shipped = new Disks();
-  shipped.held.set('node-1', true);
-  values(await job(rootStrategy, shipped));
-  assert.deepEqual(shipped.preparedToBuild, ['node-0']);
-  const node = new Disks();
-  node.held.set('node-2', true);
-  values(await job(nodeStrategy, node));
-  assert.deepEqual(node.preparedToBuild.sort(), ['node-0', 'node-1']);
-});
-
 test('a builder that hands its entry over has it sent before its own publish ends', async () => {
   const disks = new Disks();
   let bothPublished = (): void => undefined;
@@ -184,7 +166,7 @@ test('all groups hit: one allgather, nothing built or sent', async () => {
   const disks = new Disks();
   for (const dir of ['node-0', 'node-1', 'node-2']) disks.held.set(dir, true);
   const outcomes = values(await job(rootStrategy, disks));
-  assert.equal(disks.builds + disks.published + disks.preparedToBuild.length + disks.splits, 0);
+  assert.equal(disks.builds + disks.published + disks.splits, 0);
   assert.ok(outcomes.every((o) => o.origin === 'disk' && o.plan === null));
 });
 
