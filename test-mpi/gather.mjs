@@ -26,6 +26,23 @@ await check('allgather of empty messages gives empty Buffers', async () => {
   );
 });
 
+// The first round carries each length with up to 56 bytes of the message itself; the second round
+// runs only when a message is longer.
+await check('allgather of messages of 56 bytes or less (one round) keeps every byte', async () => {
+  const small = (rank) => pattern(56 - (rank % 57), rank + 7);
+  const all = await comm.allgather(small(comm.rank));
+  all.forEach((buf, rank) => assert.ok(buf.equals(small(rank)), `rank ${rank}`));
+});
+
+await check('allgather where one message is 57 bytes (two rounds) keeps every byte', async () => {
+  const sized = (rank) => pattern(rank === comm.size - 1 ? 57 : 56, rank + 11);
+  const all = await comm.allgather(sized(comm.rank));
+  all.forEach((buf, rank) => assert.ok(buf.equals(sized(rank)), `rank ${rank}`));
+  const gathered = await comm.gather(sized(comm.rank), 0);
+  if (comm.rank === 0)
+    gathered.forEach((buf, rank) => assert.ok(buf.equals(sized(rank)), `gather rank ${rank}`));
+});
+
 await check('gather collects on the root only', async () => {
   const root = comm.size - 1;
   const got = await comm.gather(mine, root);

@@ -1,6 +1,7 @@
-// gather and allgather of byte messages of any length. The lengths travel first (an allgather
-// of uint64, so every rank makes the same choice between gatherv/allgatherv and the chunked
-// fallback used when the total exceeds one MPI count).
+// gather and allgather of byte messages of any length. The lengths travel first, in an allgather
+// of fixed slots, so every rank makes the same choice: done already (every message fit in its
+// slot, the common case of flags and small reports: one collective), gatherv/allgatherv, or the
+// chunked fallback used when the total exceeds one MPI count.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -13,11 +14,25 @@ namespace {
 
 constexpr int kChunkTag = 0x4d50;
 
+// One rank's slot in the first allgather: its message length (native byte order: the ranks of one
+// job share one architecture) and, when it fits, the message itself.
+constexpr size_t kSlotBytes = 64;
+constexpr size_t kSlotInline = kSlotBytes - sizeof(uint64_t);
+
 // gather (root >= 0) or allgather (root < 0).
 class GatherOp : public Op {
  public:
   GatherOp(MPI_Comm comm, int root, int rank, int size, const uint8_t* data, size_t length)
-      : comm_(comm), root_(root), rank_(rank), data_(data), mine_(length), lengths_(size) {}
+      : comm_(comm),
+        root_(root),
+        rank_(rank),
+        data_(data),
+        mine_(length),
+        lengths_(size),
+        slots_(static_cast<size_t>(size) * kSlotBytes) {
+    std::memcpy(slot_, &mine_, sizeof mine_);
+    if (mine_ <= kSlotInline && mine_ > 0) std::memcpy(slot_ + sizeof mine_, data_, mine_);
+  }
   ~GatherOp() override {
     if (block_ != nullptr) ReleaseBlock(block_);
   }
@@ -26,7 +41,8 @@ class GatherOp : public Op {
     while (!failure_.failed()) {
       switch (state_) {
         case State::kStart:
-          if (Started(MPI_Iallgather(&mine_, 1, MPI_UINT64_T, lengths_.data(), 1, MPI_UINT64_T, comm_, &request_),
+          if (Started(MPI_Iallgather(slot_, static_cast<int>(kSlotBytes), MPI_BYTE, slots_.data(),
+                                     static_cast<int>(kSlotBytes), MPI_BYTE, comm_, &request_),
                       "MPI_Iallgather")) {
             state_ = State::kLengthsInFlight;
           }
@@ -80,9 +96,12 @@ class GatherOp : public Op {
   void ReadLengths() {
     std::vector<size_t> offsets(lengths_.size());
     total_ = 0;
+    bool allInline = true;
     for (size_t i = 0; i < lengths_.size(); ++i) {
+      std::memcpy(&lengths_[i], slots_.data() + i * kSlotBytes, sizeof(uint64_t));
       offsets[i] = total_;
       total_ += static_cast<size_t>(lengths_[i]);
+      allInline = allInline && lengths_[i] <= kSlotInline;
     }
     chunked_ = total_ > GlobalSettings().chunkBytes;
     if (!chunked_) {
@@ -100,6 +119,15 @@ class GatherOp : public Op {
         Failed(MPI_ERR_NO_MEM, "receive buffer allocation");
         return;
       }
+    }
+    if (allInline) {
+      if (Receives()) {
+        for (size_t i = 0; i < lengths_.size(); ++i) {
+          std::memcpy(Target() + offsets_[i], slots_.data() + i * kSlotBytes + sizeof(uint64_t), lengths_[i]);
+        }
+      }
+      state_ = State::kDone;
+      return;
     }
     state_ = State::kData;
   }
@@ -150,7 +178,9 @@ class GatherOp : public Op {
   int rank_;
   const uint8_t* data_;
   uint64_t mine_;
+  uint8_t slot_[kSlotBytes] = {};
   std::vector<uint64_t> lengths_;
+  std::vector<uint8_t> slots_;
   std::vector<size_t> offsets_;
   std::vector<int> counts_;
   std::vector<int> displacements_;
