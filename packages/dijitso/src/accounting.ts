@@ -3,7 +3,7 @@ import {
   countStat,
   libraryCacheDir,
   openCacheSync,
-  type CacheHit,
+  type EntryMeta,
 } from '@dijitso/core-cache/runtime';
 import type { Role } from '@dijitso/mpi-roles';
 import type { ResolvedParams } from './params.js';
@@ -22,7 +22,7 @@ export interface CallOutcome {
  * published into that cache (built or received), enforce the size limit if it is due.
  */
 export async function recordJitCall(
-  hit: CacheHit,
+  hit: { libPath: string; meta?: EntryMeta | undefined },
   outcome: CallOutcome,
   cache: ResolvedParams['cache'],
 ): Promise<void> {
@@ -40,7 +40,7 @@ export async function recordJitCall(
   let published = false;
   if (origin === 'built' && (role === undefined || role === 'builder')) {
     countStat(dir, 'builds');
-    countStat(dir, 'compileSeconds', hit.meta.compileSeconds);
+    countStat(dir, 'compileSeconds', hit.meta?.compileSeconds ?? 0);
     published = true;
   } else if (origin === 'received' && (role === undefined || role === 'receiver')) {
     countStat(dir, 'received');

@@ -71,6 +71,9 @@ async function agree(comm: Communicator, failure: unknown): Promise<string> {
   throw reviveError({ ...payload, message: `${payload.message} (raised on rank ${first})` });
 }
 
+/** The entry a call loads: a checked hit, or (`meta` absent) one its group's leader has just checked. */
+export type ServedEntry = Pick<CacheHit, 'key' | 'libPath'> & { meta?: CacheHit['meta'] };
+
 /**
  * Run the collective protocol for one key, then find the entry in this rank's own directory.
  * Every rank returns with the library published locally, or every rank throws the same error.
@@ -81,12 +84,13 @@ export async function obtainCollective(
   topology: Topology,
   strategy: BuildStrategy,
   hostSpecific: boolean,
-): Promise<{ hit: CacheHit; outcome: CollectiveOutcome }> {
+): Promise<{ hit: ServedEntry; outcome: CollectiveOutcome }> {
   const { layout, key } = job;
-  // Every rank looks in its directory before the first collective, not only the leaders: the ranks
-  // then reach it together (a rank that arrives late keeps the others polling, which with more
-  // ranks than cores takes the very CPU it needs), and a rank whose group hit needs no second look.
-  const own = await lookupEntry(layout, key);
+  // Only leaders look before the first collective: their flags decide. A member whose leader found
+  // the entry loads it without a look of its own, since the leader has just checked that very file
+  // in the same directory. With more ranks than cores, any work before the collective keeps the
+  // ranks that are already there polling for the CPU the others need.
+  const own = topology.isLeader ? await lookupEntry(layout, key) : null;
   const outcome = await collectiveBuild(
     topology,
     comm,
@@ -121,8 +125,12 @@ export async function obtainCollective(
       reviveError,
     },
   );
+  if (outcome.origin === 'disk') {
+    if (own !== null) return { hit: own, outcome };
+    if (!topology.isLeader) return { hit: { key, libPath: layout.lib(key) }, outcome };
+  }
   // No quarantine here: moving files is only safe under the key's lock, which this rank does not hold.
-  const hit = outcome.origin === 'disk' && own !== null ? own : await lookupEntry(layout, key);
+  const hit = await lookupEntry(layout, key);
   if (!hit) {
     throw new CacheCorruptError(
       `Rank ${comm.rank}: ${layout.lib(key)} is missing or corrupt right after the collective build ` +

@@ -7,7 +7,6 @@ import {
   libraryCacheDir,
   openCache,
   validateSignature,
-  type CacheHit,
 } from '@dijitso/core-cache/runtime';
 import { buildHash, effectiveBuild, isHostSpecific, type EffectiveBuildParams } from '@dijitso/compiler';
 import { LibraryTable, loadLibrary, type Library } from '@dijitso/loader';
@@ -21,7 +20,7 @@ import {
 } from '@dijitso/mpi-roles';
 import { recordJitCall } from './accounting.js';
 import { obtainEntry, type BuildJob } from './build.js';
-import { obtainCollective, setupCollective } from './collective.js';
+import { obtainCollective, setupCollective, type ServedEntry } from './collective.js';
 import { PerCommunicator } from './per-comm.js';
 import type { GenerateFn } from './generate.js';
 import { PARAMETER_ENVIRONMENT, resolveParams, type JitParams, type ResolvedParams } from './params.js';
@@ -212,7 +211,7 @@ async function jitNow(options: JitOptions): Promise<JitResult> {
     },
   };
 
-  let hit: CacheHit;
+  let hit: ServedEntry;
   let result: Omit<JitResult, 'lib' | 'path'>;
   if (options.comm === undefined) {
     const layout = await openCache(params.cache.dir);
@@ -235,7 +234,7 @@ async function jitNow(options: JitOptions): Promise<JitResult> {
     const { origin, role, receivedBytes, builds } = obtained.outcome;
     result = { signature, key, origin, role, receivedBytes, builds };
   }
-  const lib = load(hit);
+  const lib = load(hit, signature);
   table.set({ signature, key, lib, path: hit.libPath, paramsFingerprint: fingerprint });
   await recordJitCall(hit, result, params.cache);
   return { ...result, lib, path: hit.libPath };
@@ -253,12 +252,12 @@ function bounded(comm: Communicator, timeoutMs: number): Communicator {
   return boundedComms.get(comm, timeoutMs, () => boundedCommunicator(comm, timeoutMs));
 }
 
-function load(hit: CacheHit): Library {
+function load(hit: ServedEntry, signature: string): Library {
   try {
     return loadLibrary(hit.libPath);
   } catch (error) {
     throw new JitLoadError(
-      `The dynamic loader refused ${hit.libPath} (${hit.meta.signature}): ${(error as Error).message}. ` +
+      `The dynamic loader refused ${hit.libPath} (${signature}): ${(error as Error).message}. ` +
         'If a dependency is missing, jit it first into the same cache directory.',
       { cause: error },
     );
