@@ -21,6 +21,7 @@ const lines = quick ? 1000 : 2000;
 // median of three still moved a row by 0.2×.
 const reps = quick ? 1 : 5;
 const rankCounts = quick ? [2, 8] : [1, 2, 4, 8];
+const top = Math.max(...rankCounts);
 const strategies = ['root', 'node', 'process'];
 const work = mkdtempSync(join(tmpdir(), 'dijitso-bench-peer-'));
 
@@ -90,14 +91,24 @@ async function limit(name, ranks, command, args, parse = () => ({})) {
   limits.push({ name, ranks, job_s: result.seconds, ...parse(result.stdout) });
 }
 
-async function limitsRound(rep, bigPath, smallPath) {
-  const cwd = join(work, `raw-${rep}`);
+/**
+ * One raw `c++` compile of the source, outside any job: the limit of a cold jit(). 'paired' runs
+ * just before the headline cold pair, to compare with it in the same spell of the machine.
+ * Returns the library's path.
+ */
+async function rawCompile(rep, sourcePath, variant) {
+  const cwd = join(work, `raw-${rep}${variant ? `-${variant}` : ''}`);
   mkdirSync(cwd, { recursive: true });
+  const name = variant ? `raw compile, ${variant}` : 'raw compile';
+  progress(`limit ${name}`);
   const flags = ['-shared', '-fPIC', '-O2', '-std=c++17'];
-  progress('limit raw compile');
-  const raw = await runTimed('c++', [...flags, '-o', join(cwd, 'k.so'), bigPath], { cwd });
-  limits.push({ name: 'raw compile', ranks: 1, job_s: raw.seconds });
-  const bigLib = join(cwd, 'k.so');
+  const raw = await runTimed('c++', [...flags, '-o', join(cwd, 'k.so'), sourcePath], { cwd });
+  limits.push({ name, ranks: 1, rep, job_s: raw.seconds });
+  return join(cwd, 'k.so');
+}
+
+async function limitsRound(rep, bigPath, smallPath) {
+  const bigLib = await rawCompile(rep, bigPath);
   // A bare dlopen in a fresh process, timed inside it (the process start-up is not the dlopen).
   await limit(
     'koffi.load',
@@ -154,6 +165,8 @@ try {
     const order = rep % 2 ? ['reference', 'ours'] : ['ours', 'reference'];
     for (const c of configs) {
       const roots = Object.fromEntries(order.map((impl) => [impl, join(work, `${impl}-${rep}`)]));
+      if (c.strategy === 'root' && c.ranks === top && c.disks === top / 2)
+        await rawCompile(rep, big, 'paired');
       // Cold: empty directories. Warm: the same directories again, in a new job.
       for (const impl of order) await job(impl, c, 'cold', roots[impl], big, rep);
       for (const impl of order) await job(impl, c, 'warm', roots[impl], big, rep);

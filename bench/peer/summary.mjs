@@ -1,9 +1,22 @@
-// Turns the peer benchmark's raw runs into rows (medians, ours / reference) and limits.
+// Turns the peer benchmark's raw runs into rows (medians; ratios ours / reference per repetition) and limits.
 import { median } from '../lib/stats.mjs';
 
 const key = (r) => `${r.temperature}|${r.strategy}|${r.ranks}|${r.disks}`;
 const finite = (values) => values.filter((v) => typeof v === 'number' && Number.isFinite(v));
 const med = (values) => (finite(values).length ? median(finite(values)) : null);
+
+// The two sides of one repetition ran back to back, so a slow spell of this shared machine (one
+// compile varies by half from minute to minute) slows both: the ratio of a row is the median of
+// the per-repetition ratios, not the ratio of two medians that may come from different spells.
+function pairedRatio(ours, reference, pick) {
+  const ratios = [];
+  for (const run of ours) {
+    const twin = reference.find((r) => r.rep === run.rep);
+    const [a, b] = [pick(run), twin ? pick(twin) : null];
+    if (Number.isFinite(a) && Number.isFinite(b) && b > 0) ratios.push(a / b);
+  }
+  return med(ratios);
+}
 
 /** Rows { name, kind, temperature, strategy, ranks, disks, ours_s, peer_s, ratio, n, timeouts } and limits. */
 export function summarize(runs, limitRuns) {
@@ -24,6 +37,8 @@ export function summarize(runs, limitRuns) {
     for (const [kind, label, pick] of metrics) {
       const ours = med(side('ours').map(pick));
       const peer = med(side('reference').map(pick));
+      // A raw compile run just before this configuration's cold pair (the headline cold jit()).
+      const raw = (run) => limitRuns.find((l) => l.name === 'raw compile, paired' && l.rep === run.rep);
       rows.push({
         name: `${temperature} ${label}, ${strategy}, ${ranks} ranks, ${disks} disk${disks > 1 ? 's' : ''}`,
         kind,
@@ -33,7 +48,13 @@ export function summarize(runs, limitRuns) {
         disks,
         ours_s: ours,
         peer_s: peer,
-        ratio: ours !== null && peer ? ours / peer : null,
+        ratio: pairedRatio(side('ours'), side('reference'), pick),
+        ratio_of_medians: ours !== null && peer ? ours / peer : null,
+        // Ours against the raw compile run just before it, per repetition (where one was run).
+        ours_vs_raw:
+          kind === 'jit' && temperature === 'cold'
+            ? med(side('ours').map((r) => (pick(r) ?? NaN) / (raw(r)?.job_s ?? NaN)))
+            : null,
         // Ours only: the builder's compile inside the job (compare with the raw compile limit).
         ours_compile_s: med(side('ours').map((r) => r.compile_s)),
         n: [side('ours').length, side('reference').length],
