@@ -256,9 +256,16 @@ function load(hit: ServedEntry, signature: string): Library {
   try {
     return loadLibrary(hit.libPath);
   } catch (error) {
+    // A member loads what its group's leader found, without a look of its own (see obtainCollective).
+    const unchecked =
+      hit.meta === undefined
+        ? " The leader of this rank's group found that entry in the same directory: if the file is " +
+          'missing, the ranks called jit() with different parameters, or it was removed meanwhile.'
+        : '';
     throw new JitLoadError(
       `The dynamic loader refused ${hit.libPath} (${signature}): ${(error as Error).message}. ` +
-        'If a dependency is missing, jit it first into the same cache directory.',
+        'If a dependency is missing, jit it first into the same cache directory.' +
+        unchecked,
       { cause: error },
     );
   }

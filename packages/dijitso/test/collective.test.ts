@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createFakeWorld } from '@dijitso/mpi-roles';
-import { JitCompileError, JitTimeoutError, jit, type JitResult } from '../src/index.js';
+import { JitCompileError, JitLoadError, JitTimeoutError, jit, type JitResult } from '../src/index.js';
 import { counting, tempDir } from './helpers.js';
 
 const ADD = 'extern "C" int add(int a, int b) { return a + b; }\n';
@@ -69,6 +69,30 @@ test('a compile error on the builder is the same JitCompileError on every rank',
     return error.message;
   });
   assert.ok(messages.every((m) => m === messages[0]));
+});
+
+test('a member loads what its leader found; called with other parameters, it says so', async () => {
+  const root = await tempDir();
+  const dir = join(root, 'node-0');
+  const call = (comm: ReturnType<typeof createFakeWorld>[number], cxxflags: string[]) =>
+    jit({
+      signature: 'fake_member',
+      generate: counting(ADD),
+      comm,
+      timeout: 20_000,
+      params: { cache: { dir }, build: { cxxflags } },
+    });
+  fulfilled(await Promise.allSettled(createFakeWorld(2).map((comm) => call(comm, []))));
+  // A new communicator: no memory hits, a new rendezvous. Rank 1 (the member) asks for another key.
+  const [leader, member] = await Promise.allSettled(
+    createFakeWorld(2).map((comm) => call(comm, comm.rank === 0 ? [] : ['-O1'])),
+  );
+  assert.equal(leader!.status, 'fulfilled');
+  assert.equal((leader as PromiseFulfilledResult<JitResult>).value.origin, 'disk');
+  assert.equal(member!.status, 'rejected');
+  const error = (member as PromiseRejectedResult).reason as Error;
+  assert.ok(error instanceof JitLoadError, String(error));
+  assert.match(error.message, /leader of this rank's group found that entry.*different parameters/);
 });
 
 test('a rank that never joins turns into a JitTimeoutError on the waiting ranks, not a hang', async () => {
