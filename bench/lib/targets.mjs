@@ -63,9 +63,9 @@ function peerTargets(peer) {
   const cold = find('job', 'cold', 'root');
   const coldMet = cold?.ratio == null ? null : cold.ratio <= 0.8;
   const raw = lim('raw compile')?.job_s;
-  // The same collective work without dijitso (compile, bcast, one write per disk, dlopen).
-  const collectiveFloor = lim('cold collective floor')?.floor_ms;
-  const workFloor = initFloor + (collectiveFloor ? collectiveFloor / 1000 : 0);
+  // The same collective work without dijitso (compile, bcast, one write per disk, dlopen), in ms.
+  const coldFloor = lim('cold collective floor')?.floor_ms;
+  const workFloor = initFloor + (coldFloor ? coldFloor / 1000 : 0);
   rows.push(
     side(cold, {
       name: `cold whole job, root, ${top} ranks`,
@@ -77,7 +77,7 @@ function peerTargets(peer) {
           ? `the floor for ours is node + MPI_Init plus one compile, ${ms(initFloor + raw)}: at best ` +
             `${((initFloor + raw) / cold.peer_s).toFixed(2)}× of the reference here; ours spends ` +
             `${ms(cold.ours_s - initFloor - raw)} above it.` +
-            (collectiveFloor
+            (coldFloor
               ? ` With the same work on ${top} ranks done without dijitso instead of one compile alone, the ` +
                 `floor is ${ms(workFloor)} (${(workFloor / cold.peer_s).toFixed(2)}× of the reference), and ours ` +
                 `spends ${ms(cold.ours_s - workFloor)} above it: loading dijitso and koffi in ${top} processes ` +
@@ -92,7 +92,6 @@ function peerTargets(peer) {
   const paired = lim('raw compile, paired')?.job_s;
   const vsRaw = jit?.ours_vs_raw ?? (jit?.ours_s && raw ? jit.ours_s / raw : null);
   const jitMet = vsRaw == null ? null : vsRaw <= 1.1;
-  const coldFloor = lim('cold collective floor')?.floor_ms;
   rows.push(
     side(jit, {
       name: `cold jit(), root, ${top} ranks (vs one raw compile)`,
