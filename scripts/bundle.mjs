@@ -17,6 +17,18 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const packagesDir = join(root, 'packages');
 const BUNDLE = /^\.\/dist\/bundle\/([\w-]+)\.js$/;
 
+// Dependencies bundled into a package instead of imported, by package name. proper-lockfile and
+// its dependencies take 13 ms to load on every cold build, 10 of them in graceful-fs, which
+// patches fs for EMFILE retries of open, readdir and the like; proper-lockfile only calls mkdir,
+// stat, utimes and rmdir (realpath is off), so node's own fs serves it the same. Bundled (in a
+// lazy chunk, as lock.ts imports it on first use) it loads in about 3 ms.
+const INLINE = {
+  '@dijitso/core-cache': { packages: ['proper-lockfile'], alias: { 'graceful-fs': 'node:fs' } },
+};
+// CommonJS code bundled into an ES module calls require() for node's modules.
+const REQUIRE_BANNER =
+  "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);";
+
 /** The entry points of one package: every export whose target is ./dist/bundle/NAME.js. */
 function entriesOf(packageDir, manifest) {
   const targets = [];
@@ -50,6 +62,7 @@ for (const name of readdirSync(packagesDir).sort()) {
   if (entryPoints.length === 0) continue;
   const outdir = join(packageDir, 'dist', 'bundle');
   rmSync(outdir, { recursive: true, force: true });
+  const inline = INLINE[manifest.name];
   await build({
     entryPoints,
     outdir,
@@ -58,8 +71,16 @@ for (const name of readdirSync(packagesDir).sort()) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    // Every bare import (other packages, koffi, node:*) stays an import.
-    packages: 'external',
+    // Every bare import (other packages, koffi, node:*) stays an import, but those inlined.
+    ...(inline
+      ? {
+          external: Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies }).filter(
+            (dependency) => !inline.packages.includes(dependency),
+          ),
+          alias: inline.alias,
+          banner: { js: REQUIRE_BANNER },
+        }
+      : { packages: 'external' }),
     // Error classes name themselves after their class (new.target.name).
     keepNames: true,
     sourcemap: 'linked',
