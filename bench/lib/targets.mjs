@@ -186,7 +186,7 @@ function localTargets(local) {
   const rule = {
     'in-memory hit': (r) => r.ours < 5,
     'disk hit, fresh process: whole': (r) => r.ours <= 1.5 * r.reference + 1,
-    'cold build': (r) => r.ours <= 1.05 * r.reference,
+    'cold build': (r) => r.ratio <= 1.05,
   };
   return local.rows.map((r) => {
     const unit = r.name.match(/\((µs|ms|s)[^)]*\)/)?.[1] ?? 's';
@@ -197,7 +197,7 @@ function localTargets(local) {
       ours_s: r.ours * scale,
       peer_s: null,
       ratio: null,
-      limit: `${r.refName} ${sec(r.reference * scale)} (${(r.ours / r.reference).toFixed(2)}×)`,
+      limit: `${r.refName} ${sec(r.reference * scale)} (${r.ratio.toFixed(2)}×)`,
       target: r.target,
       met: check ? check(r) : null,
     };
