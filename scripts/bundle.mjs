@@ -52,11 +52,19 @@ function entriesOf(packageDir, manifest) {
 let bundled = 0;
 for (const name of readdirSync(packagesDir).sort()) {
   const packageDir = join(packagesDir, name);
+  const manifestPath = join(packageDir, 'package.json');
+  let text;
+  try {
+    text = readFileSync(manifestPath, 'utf8');
+  } catch (error) {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') continue;
+    throw error;
+  }
   let manifest;
   try {
-    manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
-  } catch {
-    continue;
+    manifest = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`bundle: ${manifestPath} is not valid JSON (${error.message}); fix it and build again`);
   }
   const entryPoints = entriesOf(packageDir, manifest);
   if (entryPoints.length === 0) continue;
