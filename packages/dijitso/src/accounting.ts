@@ -1,11 +1,6 @@
-import {
-  collectGarbageIfDue,
-  countStat,
-  libraryCacheDir,
-  openCacheSync,
-  type EntryMeta,
-} from '@dijitso/core-cache/runtime';
+import { collectGarbageIfDue, countStat, libraryCacheDir, openCacheSync } from '@dijitso/core-cache/runtime';
 import type { Role } from '@dijitso/mpi-roles';
+import type { ServedEntry } from './collective.js';
 import type { ResolvedParams } from './params.js';
 
 /** How a `jit()` call that went past the in-memory table got its library. */
@@ -22,7 +17,7 @@ export interface CallOutcome {
  * published into that cache (built or received), enforce the size limit if it is due.
  */
 export async function recordJitCall(
-  hit: { libPath: string; meta?: EntryMeta | undefined },
+  hit: ServedEntry,
   outcome: CallOutcome,
   cache: ResolvedParams['cache'],
 ): Promise<void> {
