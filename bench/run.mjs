@@ -6,6 +6,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removedFromEnv } from './lib/env.mjs';
 import { buildReport } from './lib/report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -74,6 +75,7 @@ const machine = reuse
       dijitso: firstLine('/usr/bin/python3', ['-c', 'import dijitso; print(dijitso.__version__)']),
       load: [loadStart, loadavg()[0]].map((v) => v.toFixed(1)),
       seconds: Math.round((Date.now() - started) / 1000),
+      removedFromEnv: removedFromEnv(),
     };
 const { json, md, svg } = buildReport(results, machine);
 const write = (name, text) => {

@@ -1,15 +1,16 @@
 // Launching MPI jobs for the benchmarks: the mpirun command line for this machine, and a timed
 // run that kills a stuck job (the reference dijitso can deadlock) instead of hanging the bench.
 import { execFileSync, spawn } from 'node:child_process';
+import { benchEnv } from './env.mjs';
 
 /** The simulated node disk of `rank` in the peer bench: ranks 2k and 2k+1 share disk k (disk 0 when there is one). */
 export function diskOf(disks, rank) {
   return Number(disks) === 1 ? 0 : rank >> 1;
 }
 
-/** The environment every job runs with (Open MPI as root in a container needs this). */
+/** The environment every job runs with (Open MPI as root in a container needs the first variable). */
 export function mpiEnv(extra = {}) {
-  return { ...process.env, OMPI_MCA_btl_vader_single_copy_mechanism: 'none', ...extra };
+  return benchEnv({ OMPI_MCA_btl_vader_single_copy_mechanism: 'none', ...extra });
 }
 
 let openMpi;

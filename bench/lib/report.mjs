@@ -33,6 +33,23 @@ export function machineLine(m) {
   return `${m.nproc} cores (${m.cpu}), ${m.memory}, Node ${m.node}, ${m.mpi}, ${m.compiler}, python3-dijitso ${m.dijitso}; load average ${m.load.join(' / ')} (start / end)`;
 }
 
+/** What the jobs ran without (lib/env.mjs) and, when measured, what it costs a job's start-up. */
+function removedNote(machine, peer) {
+  const removed = machine.removedFromEnv ?? [];
+  if (removed.length === 0) return [];
+  const [name, withIt] =
+    Object.entries(peer?.limits ?? {}).find(([n]) => n.startsWith('with NODE_EXTRA_CA_CERTS')) ?? [];
+  const without = withIt ? peer.limits[name.replace(/^with NODE_EXTRA_CA_CERTS: /, '')] : undefined;
+  const cost =
+    withIt && without
+      ? ` With it, \`mpirun -n ${withIt.ranks} node -e 0\` took ${sec(withIt.job_s)} against ${sec(without.job_s)} without.`
+      : '';
+  return [
+    `Benchmark processes run without ${removed.join(', ')}, which this machine sets: node reads and parses`,
+    `that certificate file at every start, for TLS connections no job makes; python ignores it.${cost}`,
+  ];
+}
+
 function markdown(machine, targets, peer) {
   const out = [
     `# Benchmark results (${peer?.quick ? 'quick' : 'full'} run, ${machine.date})`,
@@ -43,6 +60,7 @@ function markdown(machine, targets, peer) {
     'repetitions of the ratio within each repetition, whose two jobs ran back to back; times are medians.',
     'Whole job = `mpirun` start to end; jit() = slowest rank, timed inside each rank around the call',
     "(the reference's create_comms_and_role is counted in its first call, as ours counts its rendezvous).",
+    ...removedNote(machine, peer),
     '',
     '## Targets',
     '',

@@ -1,5 +1,6 @@
 // Small helpers shared by the benchmarks: medians, timing child processes, table printing.
 import { execFile } from 'node:child_process';
+import { benchEnv } from './env.mjs';
 
 /** Median of numbers. */
 export function median(values) {
@@ -12,7 +13,7 @@ export function median(values) {
 export function timed(command, args, options = {}) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    execFile(command, args, { maxBuffer: 64 << 20, ...options }, (error, stdout, stderr) => {
+    execFile(command, args, { maxBuffer: 64 << 20, env: benchEnv(), ...options }, (error, stdout, stderr) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (error) reject(new Error(`${command} ${args.join(' ')} failed: ${stderr}`, { cause: error }));
       else resolve({ seconds, stdout });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { arithmeticSource } from '../lib/kernel.mjs';
-import { lastJson, mpirunArgs, runTimed } from '../lib/mpi.mjs';
+import { lastJson, mpiEnv, mpirunArgs, runTimed } from '../lib/mpi.mjs';
 import { summarize } from './summary.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -85,9 +85,9 @@ async function job(impl, config, temperature, root, sourcePath, rep) {
   });
 }
 
-async function limit(name, ranks, command, args, parse = () => ({})) {
+async function limit(name, ranks, command, args, parse = () => ({}), env = mpiEnv()) {
   progress(`limit ${name} N=${ranks}`);
-  const result = await runTimed(command, args);
+  const result = await runTimed(command, args, { env });
   limits.push({ name, ranks, job_s: result.seconds, ...parse(result.stdout) });
 }
 
@@ -124,6 +124,13 @@ async function limitsRound(rep, bigPath, smallPath) {
   await limit('ctypes.CDLL', 1, python, ['-c', ctypes, bigLib], (out) => ({ call_ms: Number(out) }));
   for (const ranks of rankCounts) {
     await limit('node -e 0', ranks, 'mpirun', mpirunArgs(ranks, process.execPath, ['-e', '0']));
+    // The jobs run without it (lib/env.mjs); what it would cost them, for the report.
+    const caCerts = process.env.NODE_EXTRA_CA_CERTS;
+    if (ranks === top && caCerts !== undefined) {
+      const args = mpirunArgs(ranks, process.execPath, ['-e', '0']);
+      const env = { ...mpiEnv(), NODE_EXTRA_CA_CERTS: caCerts };
+      await limit('with NODE_EXTRA_CA_CERTS: node -e 0', ranks, 'mpirun', args, undefined, env);
+    }
     // MPI_Init is part of both sides' floor: python3 -c "import mpi4py.MPI" initializes it too.
     await limit(
       'node + MPI_Init',
