@@ -12,6 +12,7 @@ import {
   type EntryToPublish,
 } from '@dijitso/core-cache/runtime';
 import { compile, resolveBuild, type EffectiveBuildParams } from '@dijitso/compiler';
+import { loaderReady } from '@dijitso/loader';
 import { JitGenerateError } from './errors.js';
 import { runGenerate, type GenerateFn } from './generate.js';
 import type { JitParams } from './params.js';
@@ -97,9 +98,12 @@ async function buildEntry(job: BuildJob, ship?: (entry: BuiltEntry) => void): Pr
     source: code.source,
     header: code.header,
     dependencies,
+    // So does koffi's import, which the load after this build needs (a failure shows at that load).
     whileCompiling: async () => {
+      const loader = loaderReady().catch(() => undefined);
       await preloadCodecs();
       sources = await compressSources();
+      await loader;
     },
   });
   const [[source, header], log] = await Promise.all([

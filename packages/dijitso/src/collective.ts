@@ -11,6 +11,7 @@ import {
   type CacheLayout,
 } from '@dijitso/core-cache/runtime';
 import { cpuFingerprint } from '@dijitso/compiler';
+import { loaderReady } from '@dijitso/loader';
 import {
   FRAME_VERSION,
   collectiveBuild,
@@ -123,6 +124,8 @@ export async function obtainCollective(
       },
       serializeError,
       reviveError,
+      // koffi's import, for the load after the collective, while a peer builds.
+      whileWaiting: () => void loaderReady().catch(() => undefined),
     },
   );
   if (outcome.origin === 'disk') {

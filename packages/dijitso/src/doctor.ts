@@ -94,7 +94,7 @@ export async function probeCompiler(
   try {
     const path = join(staging, 'probe.so');
     await writeFile(path, compiled.lib, { mode: 0o700 });
-    const lib = loadLibrary(path);
+    const lib = await loadLibrary(path);
     const result = (lib.func('int dijitso_doctor_probe(void)') as () => number)();
     lib.unload();
     if (result !== 42) throw new Error(`the test function returned ${result}, not 42`);

@@ -9,7 +9,7 @@ import {
   validateSignature,
 } from '@dijitso/core-cache/runtime';
 import { buildHash, effectiveBuild, isHostSpecific, type EffectiveBuildParams } from '@dijitso/compiler';
-import { LibraryTable, loadLibrary, type Library } from '@dijitso/loader';
+import { LibraryTable, loadLibrary, loaderReady, type Library } from '@dijitso/loader';
 import {
   boundedCommunicator,
   isCommunicator,
@@ -234,7 +234,7 @@ async function jitNow(options: JitOptions): Promise<JitResult> {
     const { origin, role, receivedBytes, builds } = obtained.outcome;
     result = { signature, key, origin, role, receivedBytes, builds };
   }
-  const lib = load(hit, signature);
+  const lib = await load(hit, signature);
   table.set({ signature, key, lib, path: hit.libPath, paramsFingerprint: fingerprint });
   await recordJitCall(hit, result, params.cache);
   return { ...result, lib, path: hit.libPath };
@@ -252,9 +252,16 @@ function bounded(comm: Communicator, timeoutMs: number): Communicator {
   return boundedComms.get(comm, timeoutMs, () => boundedCommunicator(comm, timeoutMs));
 }
 
-function load(hit: ServedEntry, signature: string): Library {
+async function load(hit: ServedEntry, signature: string): Promise<Library> {
   try {
-    return loadLibrary(hit.libPath);
+    await loaderReady();
+  } catch (error) {
+    throw new JitLoadError(`Cannot load ${hit.libPath} (${signature}): ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  try {
+    return await loadLibrary(hit.libPath);
   } catch (error) {
     // A member loads what its group's leader found, without a look of its own (see obtainCollective).
     const unchecked =

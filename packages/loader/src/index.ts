@@ -1,2 +1,2 @@
-export { loadLibrary, factory, type Library, type LoadedLibrary } from './library.js';
+export { loadLibrary, loaderReady, factory, type Library, type LoadedLibrary } from './library.js';
 export { LibraryTable, type TableEntry } from './table.js';

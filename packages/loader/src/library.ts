@@ -1,7 +1,9 @@
-import koffi from 'koffi';
+import type koffiModule from 'koffi';
+
+type Koffi = typeof koffiModule;
 
 /** A loaded native library (koffi's handle): `lib.func('int add(int a, int b)')` binds a function. */
-export type Library = ReturnType<typeof koffi.load>;
+export type Library = ReturnType<Koffi['load']>;
 
 /** What a program gets from the loader. */
 export interface LoadedLibrary {
@@ -10,9 +12,36 @@ export interface LoadedLibrary {
   path: string;
 }
 
+// koffi is imported on first need, not with this module: its import is the largest part of
+// loading dijitso, and a rank that waits for a compile can pay it meanwhile (see loaderReady).
+// A dynamic import, not require: a program that imports koffi itself gets this same instance,
+// whose types its own structs and callbacks are made of.
+let koffi: Koffi | undefined;
+let importing: Promise<Koffi> | undefined;
+
+/**
+ * Import koffi, once per process, and resolve when it is ready. loadLibrary does this itself; call
+ * it ahead of the first load (while a compiler runs, or while a peer builds) to take koffi's import
+ * (about 15 ms) off that load. Rejects, on every call, when koffi cannot be imported.
+ */
+export function loaderReady(): Promise<void> {
+  importing ??= import('koffi').then(
+    (module) => (koffi = module.default),
+    (error: unknown) => {
+      throw new Error(
+        `Could not import koffi, which loads the built libraries: ${(error as Error).message}. ` +
+          'Reinstall the dependencies (npm ci).',
+        { cause: error },
+      );
+    },
+  );
+  return importing.then(() => undefined);
+}
+
 /** Load the shared library at `path` with koffi (the dynamic loader's own refcount makes a reload cheap). */
-export function loadLibrary(path: string): Library {
-  return koffi.load(path);
+export async function loadLibrary(path: string): Promise<Library> {
+  if (koffi === undefined) await loaderReady();
+  return koffi!.load(path);
 }
 
 const factories = new WeakMap<Library, Map<string, () => unknown>>();

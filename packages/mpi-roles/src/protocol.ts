@@ -37,6 +37,12 @@ export interface CollectiveSteps {
   serializeError(error: unknown): ErrorPayload;
   /** Rebuild an error raised elsewhere, as an instance of the right class. */
   reviveError(payload: ErrorPayload): Error;
+  /**
+   * Called once on each rank that will wait for another rank's build (every rank but the building
+   * leaders), as soon as the plan is known: a place to start work the rank needs afterwards, which
+   * then runs while it waits. It must not throw; its promise, if any, is not awaited.
+   */
+  whileWaiting?(): void;
 }
 
 /** The outcome on this rank. */
@@ -91,6 +97,7 @@ export async function collectiveBuild(
   }
   // Same inputs on every rank: a strategy that throws throws everywhere, before any rank waits.
   const plan = validatePlan(strategy.plan(topology, hits, traits), topology, hits, traits, strategy.name);
+  if (!(topology.isLeader && plan.builders.includes(topology.group))) steps.whileWaiting?.();
 
   // Frames travel over the leaders' communicator, made on the first call that sends one.
   const leaders = plan.transfers.length > 0 ? () => leadersCommunicator(topology, comm) : null;

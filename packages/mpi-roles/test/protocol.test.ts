@@ -24,12 +24,15 @@ class Disks {
   readEntries = 0;
   /** Calls of `split` over all ranks. */
   splits = 0;
+  /** Ranks that were told to wait for another's build, in call order. */
+  waiting: number[] = [];
   /** Set: builds hand their entry over, then wait for this before they end. */
   shipThenWait?: () => Promise<void>;
   constructor(readonly failBuild?: string) {}
 
-  steps(dir: string): CollectiveSteps {
+  steps(dir: string, rank: number): CollectiveSteps {
     return {
+      whileWaiting: () => void this.waiting.push(rank),
       lookup: async () => this.held.get(dir) ?? false,
       build: async (ship) => {
         this.builds += 1;
@@ -78,7 +81,13 @@ async function job(
   for (let call = 0; call < calls; call++, disks.held.clear()) {
     results = await Promise.allSettled(
       counted.map((comm, rank) =>
-        collectiveBuild(topologies[rank]!, comm, strategy, { hostSpecific: false }, disks.steps(dirOf(rank))),
+        collectiveBuild(
+          topologies[rank]!,
+          comm,
+          strategy,
+          { hostSpecific: false },
+          disks.steps(dirOf(rank), rank),
+        ),
       ),
     );
   }
@@ -106,6 +115,8 @@ test('root: one build, the other groups receive', async () => {
     ['builder', 'member', 'receiver', 'member', 'receiver', 'member'],
   );
   assert.ok(outcomes.every((o) => o.builds === 1));
+  // Everyone but the builder has time for other work, and is told so once.
+  assert.deepEqual(disks.waiting.sort(), [1, 2, 3, 4, 5]);
 });
 
 test('a builder that hands its entry over has it sent before its own publish ends', async () => {
@@ -113,8 +124,8 @@ test('a builder that hands its entry over has it sent before its own publish end
   let bothPublished = (): void => undefined;
   const published = new Promise<void>((resolve) => (bothPublished = resolve));
   const original = disks.steps.bind(disks);
-  disks.steps = (dir) => {
-    const steps = original(dir);
+  disks.steps = (dir, rank) => {
+    const steps = original(dir, rank);
     return {
       ...steps,
       publish: async (frame) => {
@@ -145,9 +156,11 @@ test('node: one build per group; process: one per rank', async () => {
   const node = new Disks();
   values(await job(nodeStrategy, node));
   assert.equal(node.builds, 3);
+  assert.deepEqual(node.waiting.sort(), [1, 3, 5]);
   const processes = new Disks();
   values(await job(processStrategy, processes, 6, (rank) => `rank-${rank}`));
   assert.equal(processes.builds, 6);
+  assert.deepEqual(processes.waiting, []);
 });
 
 test('a group holding the binary ships it: no compile, no hang', async () => {
@@ -166,7 +179,7 @@ test('all groups hit: one allgather, nothing built or sent', async () => {
   const disks = new Disks();
   for (const dir of ['node-0', 'node-1', 'node-2']) disks.held.set(dir, true);
   const outcomes = values(await job(rootStrategy, disks));
-  assert.equal(disks.builds + disks.published + disks.splits, 0);
+  assert.equal(disks.builds + disks.published + disks.splits + disks.waiting.length, 0);
   assert.ok(outcomes.every((o) => o.origin === 'disk' && o.plan === null));
 });
 
