@@ -65,7 +65,7 @@ try {
     name: 'disk hit, fresh process: the call alone (ms)',
     ours: median(jitCall),
     reference: median(koffiCall),
-    refName: 'koffi.load alone',
+    refName: 'import koffi + koffi.load',
     target: 'report',
   });
 
