@@ -28,6 +28,7 @@ export interface NativeBinding {
     chunkBytes: number;
     spinMicros: number;
     napAfterMicros: number;
+    napMaxMicros: number;
     poolLimitBytes: number;
   }): void;
   init(requiredLevel: number): number;

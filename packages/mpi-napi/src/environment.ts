@@ -39,6 +39,7 @@ function configureFromEnv(): void {
     chunkBytes: integerFromEnv('MPI_NAPI_CHUNK_BYTES', 2 ** 30, 1, 2147483647),
     spinMicros: integerFromEnv('MPI_NAPI_SPIN_US', 2000, 0, 1_000_000),
     napAfterMicros: integerFromEnv('MPI_NAPI_NAP_AFTER_US', 3000, 0, 1_000_000_000),
+    napMaxMicros: integerFromEnv('MPI_NAPI_NAP_MAX_US', 2000, 500, 1_000_000),
     poolLimitBytes: integerFromEnv('MPI_NAPI_POOL_BYTES', 2 ** 30, 0, Number.MAX_SAFE_INTEGER),
   });
 }

@@ -42,6 +42,7 @@ struct Settings {
   size_t chunkBytes = size_t{1} << 30;    // largest count of one MPI call (counts are int)
   uint64_t spinNanos = 100000;            // how long the JS thread polls before handing off
   uint64_t napAfterNanos = 3000000;       // how long a worker polls a small message before napping
+  uint64_t napMaxNanos = 2000000;         // the longest nap of a long wait
   size_t poolLimitBytes = size_t{1} << 30;
 };
 Settings& GlobalSettings();

@@ -88,6 +88,7 @@ Napi::Value Configure(const Napi::CallbackInfo& info) {
   settings.chunkBytes = static_cast<size_t>(options.Get("chunkBytes").As<Napi::Number>().Int64Value());
   settings.spinNanos = static_cast<uint64_t>(options.Get("spinMicros").As<Napi::Number>().DoubleValue() * 1000);
   settings.napAfterNanos = static_cast<uint64_t>(options.Get("napAfterMicros").As<Napi::Number>().DoubleValue() * 1000);
+  settings.napMaxNanos = static_cast<uint64_t>(options.Get("napMaxMicros").As<Napi::Number>().DoubleValue() * 1000);
   settings.poolLimitBytes = static_cast<size_t>(options.Get("poolLimitBytes").As<Napi::Number>().Int64Value());
   return info.Env().Undefined();
 }

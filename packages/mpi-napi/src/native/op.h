@@ -94,6 +94,7 @@ class Op {
     const auto started = Clock::now();
     const auto politeAfter = started + std::chrono::microseconds(50);
     const auto napAfter = started + std::chrono::nanoseconds(GlobalSettings().napAfterNanos);
+    const long napMaxNanos = static_cast<long>(GlobalSettings().napMaxNanos);
     long napNanos = 20000;
     while (!RequestDone()) {
       const auto now = Clock::now();
@@ -102,10 +103,14 @@ class Op {
         sched_yield();
         continue;
       }
-      // Naps grow to 500 us: a few rounds of a small collective then cost at most a few ms more.
+      // Naps double from 20 us up to 500 us, or up to 1/32 of the wait so far once that is more,
+      // within napMax: a rank that waits out a compile then polls a few hundred times a second
+      // instead of thousands, and is late by at most ~3% of its wait.
       const timespec nap{0, napNanos};
       nanosleep(&nap, nullptr);
-      napNanos = std::min(napNanos * 2, 500000L);
+      const long waited = std::chrono::duration_cast<std::chrono::nanoseconds>(now - started).count();
+      const long cap = std::max(500000L, std::min(waited / 32, napMaxNanos));
+      napNanos = std::min(napNanos * 2, cap);
     }
   }
 
