@@ -116,6 +116,11 @@ export function native(): NativeBinding {
   if (!existsSync(path)) {
     throw new MpiError(`mpi-napi: the native binding is not built (${path} is missing); ${INSTALL_HINT}`);
   }
+  // MPICH on UCX patches mmap, munmap, brk and madvise to track registered memory. Under V8's own
+  // memory management that crashed 1 test run in 20 (a segfault inside V8's heap, caught by UCX).
+  // UCX reads this variable when its library loads, which loading the addon does: it must be set
+  // before. A user who sets it keeps their choice.
+  process.env.UCX_MEM_EVENTS ??= 'no';
   try {
     loaded = createRequire(import.meta.url)(path) as NativeBinding;
   } catch (cause) {

@@ -72,10 +72,6 @@ export function init(options: InitOptions = {}): ThreadLevel {
     );
   }
   configureFromEnv();
-  // MPICH on UCX patches mmap/munmap to track registered memory; under V8's own memory management
-  // that crashed about 1 run in 100 (a segfault inside V8, caught by UCX). Without the hooks no
-  // crash was seen; a user who sets the variable keeps their choice.
-  process.env.UCX_MEM_EVENTS ??= 'no';
   const provided = levelFromNative(
     binding,
     callNative(() => binding.init(levelToNative(binding, thread))),
