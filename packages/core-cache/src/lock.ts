@@ -22,6 +22,8 @@ export interface LockOptions {
   staleMs?: number;
   /** Give up waiting for another process's build after this long. Default: wait forever. */
   timeoutMs?: number;
+  /** Stop waiting for the lock when this aborts (rejecting with its reason). */
+  signal?: AbortSignal | undefined;
 }
 
 /** Raised when waiting on another process's build takes longer than `timeoutMs`. */
@@ -52,6 +54,7 @@ export async function buildOnce<T>(
   const { lock } = await lockfile();
   let delay = 5;
   for (;;) {
+    options.signal?.throwIfAborted();
     let release: (() => Promise<void>) | undefined;
     try {
       release = await lock(layout.lock(key), {

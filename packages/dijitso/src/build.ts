@@ -37,14 +37,24 @@ export interface BuiltEntry {
   files: EntryToPublish['files'];
 }
 
+/** How a build reports and stops. */
+export interface BuildControl {
+  /** Gets the entry once it is compiled, before it is published. */
+  ship?: (entry: BuiltEntry) => void;
+  /**
+   * Abandons the build: a wait for the lock ends, a generated source is not compiled, a running
+   * compiler is stopped; the call rejects with the signal's reason. A compiled entry is published.
+   */
+  signal?: AbortSignal;
+}
+
 /**
  * The entry of `job.key` in `job.layout`, built if no process sharing the directory has it:
  * the lock holder looks again, then generates, compiles and publishes; the others wait and load.
- * When this process builds, `ship` gets the entry once it is compiled, before it is published.
  */
 export async function obtainEntry(
   job: BuildJob,
-  ship?: (entry: BuiltEntry) => void,
+  control: BuildControl = {},
 ): Promise<{ hit: CacheHit; built: boolean }> {
   const { layout, key } = job;
   const hit = await lookupEntry(layout, key);
@@ -54,17 +64,22 @@ export async function obtainEntry(
     key,
     {
       lookup: (underLock) => lookupEntry(layout, key, { quarantine: underLock }),
-      build: () => buildEntry(job, ship),
+      build: () => buildEntry(job, control),
     },
-    { staleMs: job.lock.staleMs, ...(job.lock.timeoutMs ? { timeoutMs: job.lock.timeoutMs } : {}) },
+    {
+      staleMs: job.lock.staleMs,
+      signal: control.signal,
+      ...(job.lock.timeoutMs ? { timeoutMs: job.lock.timeoutMs } : {}),
+    },
   );
   return { hit: outcome.value, built: outcome.built };
 }
 
 /** Generate, compile and publish; the caller holds the key's lock. */
-async function buildEntry(job: BuildJob, ship?: (entry: BuiltEntry) => void): Promise<CacheHit> {
+async function buildEntry(job: BuildJob, { ship, signal }: BuildControl): Promise<CacheHit> {
   const { layout, key, signature } = job;
   const code = await runGenerate(job.generate, { signature, params: job.params });
+  signal?.throwIfAborted();
   const dependencies = code.dependencies.map((dependency) => {
     const entry = job.findLoaded(dependency);
     if (entry === undefined) {
@@ -98,6 +113,7 @@ async function buildEntry(job: BuildJob, ship?: (entry: BuiltEntry) => void): Pr
     source: code.source,
     header: code.header,
     dependencies,
+    signal,
     // So does koffi's import, which the load after this build needs (a failure shows at that load).
     whileCompiling: async () => {
       const loader = loaderReady().catch(() => undefined);

@@ -24,6 +24,7 @@ import {
   type Topology,
 } from '@dijitso/mpi-roles';
 import { obtainEntry, type BuildJob, type BuiltEntry } from './build.js';
+import { HeadStart } from './head-start.js';
 import { PerCommunicator } from './per-comm.js';
 import { reviveError, serializeError } from './wire-errors.js';
 
@@ -76,22 +77,53 @@ async function agree(comm: Communicator, failure: unknown): Promise<string> {
 export type ServedEntry = Pick<CacheHit, 'key' | 'libPath'> & { meta?: CacheHit['meta'] };
 
 /**
- * Run the collective protocol for one key, then find the entry in this rank's own directory.
- * Every rank returns with the library published locally, or every rank throws the same error.
+ * Meet the other ranks (once per communicator and directory), run the collective protocol for one
+ * key, then find the entry in this rank's own directory. Every rank returns with the library
+ * published locally, or every rank throws the same error. A rank the strategy gives a head start
+ * looks its directory up first and, on a miss, starts building while the ranks meet.
  */
 export async function obtainCollective(
+  job: Omit<BuildJob, 'layout'>,
+  comm: Communicator,
+  dir: string,
+  strategy: BuildStrategy,
+  hostSpecific: boolean,
+): Promise<{ hit: ServedEntry; outcome: CollectiveOutcome }> {
+  const ahead = headStartFor(strategy, comm.rank) ? HeadStart.begin(job, dir) : undefined;
+  try {
+    const { layout, topology } = await setupCollective(comm, dir);
+    return await obtainInGroups({ ...job, layout }, comm, topology, strategy, hostSpecific, ahead);
+  } finally {
+    if (ahead) {
+      ahead.abandon();
+      await ahead.settled();
+    }
+  }
+}
+
+// A strategy's own code runs on one rank here, before any collective: a throw means no head start.
+function headStartFor(strategy: BuildStrategy, rank: number): boolean {
+  try {
+    return strategy.headStart?.(rank) === true;
+  } catch {
+    return false;
+  }
+}
+
+async function obtainInGroups(
   job: BuildJob,
   comm: Communicator,
   topology: Topology,
   strategy: BuildStrategy,
   hostSpecific: boolean,
+  ahead: HeadStart | undefined,
 ): Promise<{ hit: ServedEntry; outcome: CollectiveOutcome }> {
   const { layout, key } = job;
   // Only leaders look before the first collective: their flags decide. A member whose leader found
   // the entry loads it without a look of its own, since the leader has just checked that very file
   // in the same directory. With more ranks than cores, any work before the collective keeps the
   // ranks that are already there polling for the CPU the others need.
-  const own = topology.isLeader ? await lookupEntry(layout, key) : null;
+  const own = topology.isLeader ? await (ahead ? ahead.own() : lookupEntry(layout, key)) : null;
   const outcome = await collectiveBuild(
     topology,
     comm,
@@ -100,7 +132,9 @@ export async function obtainCollective(
     {
       lookup: async () => own !== null,
       build: async (ship) => {
-        await obtainEntry(job, (entry) => ship(entryFrame(key, entry)));
+        const handOver = (entry: BuiltEntry): void => ship(entryFrame(key, entry));
+        if (ahead?.building) await ahead.join(handOver);
+        else await obtainEntry(job, { ship: handOver });
       },
       readEntry: async () => {
         const hit = await lookupEntry(layout, key);
@@ -124,7 +158,10 @@ export async function obtainCollective(
       },
       serializeError,
       reviveError,
-      whileWaiting: importLoaderSoon,
+      whileWaiting: () => {
+        ahead?.abandon();
+        importLoaderSoon();
+      },
     },
   );
   if (outcome.origin === 'disk') {

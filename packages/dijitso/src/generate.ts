@@ -20,7 +20,7 @@ export interface GenerateContext {
   params: JitParams;
 }
 
-/** The callback that produces the code; called only on a miss, on a builder only. */
+/** The callback that produces the code; called only on a miss, on a rank that builds (see JitOptions.generate). */
 export type GenerateFn = (context: GenerateContext) => GeneratedCode | Promise<GeneratedCode>;
 
 /** Generated code after checking. */

@@ -20,7 +20,7 @@ import {
 } from '@dijitso/mpi-roles';
 import { recordJitCall } from './accounting.js';
 import { obtainEntry, type BuildJob } from './build.js';
-import { obtainCollective, setupCollective, type ServedEntry } from './collective.js';
+import { obtainCollective, type ServedEntry } from './collective.js';
 import { PerCommunicator } from './per-comm.js';
 import type { GenerateFn } from './generate.js';
 import { PARAMETER_ENVIRONMENT, resolveParams, type JitParams, type ResolvedParams } from './params.js';
@@ -32,7 +32,11 @@ export type Origin = 'memory' | 'disk' | 'built' | 'received';
 export interface JitOptions {
   /** The program's unique name for the code: `[A-Za-z0-9_.-]{1,200}`, not starting with `.`. */
   signature: string;
-  /** Produces the code; called only when no cache holds it, on a builder only. */
+  /**
+   * Produces the code; called only when this rank's cache directory lacks it, on a rank that builds.
+   * Under MPI a rank with a head start (rank 0 for 'root' and 'node') calls it before the ranks know
+   * whether another directory holds the code: if one does, that build is abandoned.
+   */
   generate: GenerateFn;
   /** Cache and build parameters, over the config files and the environment. */
   params?: JitParams;
@@ -222,14 +226,7 @@ async function jitNow(options: JitOptions): Promise<JitResult> {
     const comm = timeout === undefined ? options.comm : bounded(options.comm, timeout);
     const strategy = resolveStrategy(options.strategy);
     const dir = strategy.directory?.(params.cache.dir, comm.rank) ?? params.cache.dir;
-    const { layout, topology } = await setupCollective(comm, dir);
-    const obtained = await obtainCollective(
-      { ...job, layout },
-      comm,
-      topology,
-      strategy,
-      isHostSpecific(build),
-    );
+    const obtained = await obtainCollective(job, comm, dir, strategy, isHostSpecific(build));
     hit = obtained.hit;
     const { origin, role, receivedBytes, builds } = obtained.outcome;
     result = { signature, key, origin, role, receivedBytes, builds };

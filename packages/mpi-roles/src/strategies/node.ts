@@ -9,4 +9,6 @@ export const nodeStrategy: BuildStrategy = {
       transfers: [],
     };
   },
+  // Every group that misses builds; rank 0 is the only rank known to lead one before the rendezvous.
+  headStart: (rank) => rank === 0,
 };

@@ -9,6 +9,8 @@ import type { BuildStrategy } from './types.js';
 export const processStrategy: BuildStrategy = {
   name: 'process',
   plan: nodeStrategy.plan,
+  // Each rank is alone in its directory, so it leads its group, which builds whenever it misses.
+  headStart: () => true,
   directory(baseDir, rank) {
     return join(baseDir, `rank-${rank}`);
   },

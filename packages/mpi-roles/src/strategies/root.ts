@@ -27,4 +27,6 @@ export const rootStrategy: BuildStrategy = {
     }
     return plan;
   },
+  // Group 0 comes first in its CPU class: it builds whenever no group of that class has the binary.
+  headStart: (rank) => rank === 0,
 };

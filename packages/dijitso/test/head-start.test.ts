@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { createFakeWorld } from '@dijitso/mpi-roles';
+import { jit, type JitResult } from '../src/index.js';
+import { counting, tempDir } from './helpers.js';
+
+const ADD = 'extern "C" int add(int a, int b) { return a + b; }\n';
+
+function fulfilled(results: PromiseSettledResult<JitResult>[]): JitResult[] {
+  return results.map((r) => {
+    if (r.status === 'rejected') throw r.reason;
+    return r.value;
+  });
+}
+
+test('rank 0 generates and compiles before the other ranks arrive', async () => {
+  const root = await tempDir();
+  const world = createFakeWorld(4);
+  let generated = (): void => undefined;
+  const rankZeroGenerated = new Promise<void>((resolve) => (generated = resolve));
+  const generate = () => {
+    generated();
+    return { source: ADD };
+  };
+  const call = (comm: (typeof world)[number]) =>
+    jit({
+      signature: 'ahead_root',
+      generate,
+      comm,
+      strategy: 'root',
+      timeout: 60_000,
+      params: { cache: { dir: join(root, `node-${comm.rank >> 1}`) } },
+    });
+  // Without a head start rank 0 would wait in the rendezvous for ranks that only come once it has
+  // generated: this would time out.
+  const first = call(world[0]!);
+  await rankZeroGenerated;
+  const values = fulfilled(await Promise.allSettled([first, ...world.slice(1).map(call)]));
+  assert.deepEqual(
+    values.map((v) => v.origin),
+    ['built', 'built', 'received', 'received'],
+  );
+  assert.ok(values.every((v) => v.builds === 1));
+});
+
+test('a head start is abandoned when another directory holds the library: its compiler stops, nothing is kept', async () => {
+  const root = await tempDir();
+  const tools = await tempDir('dijitso-slow-cc-');
+  const slow = join(tools, 'slow');
+  const pidFile = join(tools, 'pid');
+  // Compiles like c++; while the marker file exists it first waits a minute in a child process
+  // (detached from the output pipes, so only stopping the whole tree ends it), reporting its pid.
+  const compiler = join(tools, 'cxx');
+  await writeFile(
+    compiler,
+    `#!/bin/sh\nif [ -e '${slow}' ] && [ "$1" != --version ]; then\n` +
+      `  sleep 60 < /dev/null > /dev/null 2>&1 &\n  echo $! > '${pidFile}.tmp' && mv '${pidFile}.tmp' '${pidFile}'\n  wait\nfi\n` +
+      `exec c++ "$@"\n`,
+  );
+  await chmod(compiler, 0o755);
+  const dirOf = (rank: number) => join(root, `node-${rank >> 1}`);
+  const call = (comm: ReturnType<typeof createFakeWorld>[number], generate: ReturnType<typeof counting>) =>
+    jit({
+      signature: 'ahead_abandoned',
+      generate,
+      comm,
+      strategy: 'root',
+      timeout: 60_000,
+      params: { cache: { dir: dirOf(comm.rank) }, build: { cxx: compiler } },
+    });
+  // node-1 holds the library already; node-0 (rank 0's) and node-2 do not.
+  await jit({
+    signature: 'ahead_abandoned',
+    generate: counting(ADD),
+    params: { cache: { dir: dirOf(2) }, build: { cxx: compiler } },
+  });
+  await writeFile(slow, '');
+  const generate = counting(ADD);
+  const world = createFakeWorld(6);
+  // The others come once rank 0's compiler runs, so the plan finds it running.
+  const first = call(world[0]!, generate);
+  for (let waited = 0; !existsSync(pidFile); waited += 10) {
+    assert.ok(waited < 30_000, 'rank 0 never started its compiler ahead of the others');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const values = fulfilled(
+    await Promise.allSettled([first, ...world.slice(1).map((comm) => call(comm, generate))]),
+  );
+
+  assert.deepEqual(
+    values.map((v) => v.origin),
+    ['received', 'received', 'disk', 'disk', 'received', 'received'],
+  );
+  assert.ok(values.every((v) => v.builds === 0));
+  for (const v of values) assert.equal(v.lib.func('int add(int a, int b)')(1, 2), 3);
+  // Rank 0 generated ahead (its directory missed), then stopped the compiler it had started.
+  assert.equal(generate.calls, 1);
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  assert.equal(running(pid), false, `the abandoned compiler (pid ${pid}) is still running`);
+  const node0 = dirOf(0);
+  assert.deepEqual(await readdir(join(node0, 'tmp')), []);
+  assert.equal(existsSync(join(node0, 'err')) && (await readdir(join(node0, 'err'))).length > 0, false);
+  assert.deepEqual(
+    (await readdir(join(node0, 'locks'))).filter((name) => name.endsWith('.lock')),
+    [],
+  );
+});
+
+test('process: every rank builds ahead in its own directory', async () => {
+  const root = await tempDir();
+  const generate = counting(ADD);
+  const values = fulfilled(
+    await Promise.allSettled(
+      createFakeWorld(3).map((comm) =>
+        jit({
+          signature: 'ahead_process',
+          generate,
+          comm,
+          strategy: 'process',
+          params: { cache: { dir: root } },
+        }),
+      ),
+    ),
+  );
+  assert.equal(generate.calls, 3);
+  assert.deepEqual(
+    values.map((v) => v.origin),
+    ['built', 'built', 'built'],
+  );
+});
+
+/** True while `pid` runs (a zombie waiting to be reaped does not). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
