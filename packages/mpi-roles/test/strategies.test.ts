@@ -82,6 +82,30 @@ test('node and process build in every group that misses', () => {
   assert.equal(processStrategy.directory!('/c', 5), '/c/rank-5');
 });
 
+test('a head start goes only to a rank whose group builds whenever every group misses', () => {
+  for (const cpus of [undefined, ['a', 'b', 'a']]) {
+    for (const hostSpecific of [false, true]) {
+      const t = topology(3, cpus);
+      for (const strategy of [rootStrategy, nodeStrategy]) {
+        assert.equal(strategy.headStart!(0), true, strategy.name);
+        assert.equal(strategy.headStart!(1), false, strategy.name);
+        assert.ok(
+          strategy.plan(t, [false, false, false], { hostSpecific }).builders.includes(0),
+          strategy.name,
+        );
+      }
+    }
+  }
+  // Under process each rank is a group of its own.
+  const alone = topology(4);
+  alone.groups.forEach((_, g) => assert.equal(processStrategy.headStart!(g), true));
+  assert.deepEqual(processStrategy.plan(alone, [false, false, false, false], plain).builders, [0, 1, 2, 3]);
+  assert.throws(
+    () => resolveStrategy({ name: 'x', plan: nodeStrategy.plan, headStart: true } as never),
+    /Expected a function or undefined for strategy\.headStart/,
+  );
+});
+
 test('plans that leave a group without the library are refused', () => {
   const t = topology(3);
   const misses = [false, false, false];
