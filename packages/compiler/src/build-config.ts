@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { ParameterError, describe, type Language } from '@dijitso/core-cache/runtime';
+import { ParameterError, describe, sha256Text, type Language } from '@dijitso/core-cache/runtime';
 
 /** Build parameters a user can set (`params.build`). Plural ones are arrays of strings. */
 export interface BuildParams {
@@ -143,5 +142,5 @@ export function buildHash(params: EffectiveBuildParams): string {
     params.libDirs,
     params.noDefaultFlags,
   ]);
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 12);
+  return sha256Text(canonical).slice(0, 12);
 }

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { sha256Text } from '@dijitso/core-cache/runtime';
 import { arch } from 'node:os';
 
 type ChildProcessModule = typeof import('node:child_process');
@@ -49,7 +49,7 @@ export function cpuFingerprint(): string {
     } catch {
       // Not Linux: the architecture alone is all we can say.
     }
-    fingerprint = `${arch()}-${createHash('sha256').update(text).digest('hex').slice(0, 12)}`;
+    fingerprint = `${arch()}-${sha256Text(text).slice(0, 12)}`;
   }
   return fingerprint;
 }

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync, utimesSync, type Stats } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CacheLayout } from './layout.js';
 import { decodeMeta, type EntryMeta } from './meta.js';
 import { CacheCorruptError } from './errors.js';
+import { nodeCrypto } from './hash.js';
 import { countStat } from './stats.js';
 
 /** How stale a recorded last use may be before a hit records it again. */
@@ -31,7 +31,7 @@ export interface LookupOptions {
 
 /** sha256 of `bytes`, hex. */
 export function sha256Hex(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
+  return nodeCrypto().createHash('sha256').update(bytes).digest('hex');
 }
 
 /**

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CacheLayout } from './layout.js';
 import { CacheIOError } from './errors.js';
+import { randomHex } from './hash.js';
 
 /**
  * Statistics are counted without any shared lock: each process adds to counters in memory and, at
@@ -299,5 +299,5 @@ function ioError(doing: string, error: unknown): CacheIOError {
 
 function statsFileName(): string {
   const host = hostname().replace(/[^A-Za-z0-9_.-]/g, '_') || 'host';
-  return `${host}-${process.pid}-${randomBytes(6).toString('hex')}.json`;
+  return `${host}-${process.pid}-${randomHex(6)}.json`;
 }

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import {
   CacheCorruptError,
   lookupEntry,
   openCacheSync,
   packMsg,
+  randomHex,
   publishEntry,
   readEntryFiles,
   unpackMsg,
@@ -64,7 +64,7 @@ export function setupCollective(
  */
 async function agree(comm: Communicator, failure: unknown): Promise<string> {
   const statuses = await comm.allgather(
-    failure === undefined ? Buffer.from(randomBytes(8).toString('hex')) : packMsg(serializeError(failure)),
+    failure === undefined ? Buffer.from(randomHex(8)) : packMsg(serializeError(failure)),
   );
   const first = statuses.findIndex((bytes) => !/^[0-9a-f]{16}$/.test(bytes.toString('latin1')));
   if (first < 0) return statuses[0]!.toString();

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { open, readdir, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { CacheLayout } from '@dijitso/core-cache/runtime';
+import { randomHex, type CacheLayout } from '@dijitso/core-cache/runtime';
 import type { Communicator } from './communicator.js';
 import { RendezvousError } from './errors.js';
 import type { Topology } from './topology.js';
@@ -70,9 +69,7 @@ async function rendezvous(
     id =
       attempt === 1 && options.id !== undefined
         ? options.id
-        : (
-            await comm.bcast(comm.rank === 0 ? Buffer.from(randomBytes(8).toString('hex')) : null, 0)
-          ).toString();
+        : (await comm.bcast(comm.rank === 0 ? Buffer.from(randomHex(8)) : null, 0)).toString();
     const { seen, probe } = await dropAndList(comm, layout, id);
     // The allgather is also the barrier that keeps every probe in place until everyone has listed.
     // A few hundred bytes of plain data: JSON.
