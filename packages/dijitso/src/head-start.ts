@@ -8,7 +8,9 @@ import { obtainEntry, type BuildJob, type BuiltEntry } from './build.js';
  * the build to others: then it is abandoned, its compiler stopped and nothing of it kept.
  */
 export class HeadStart {
-  readonly #abandon = new AbortController();
+  // Made only when a build starts: a warm call (a hit) never needs one, and aborting costs a
+  // DOMException with its stack trace.
+  #abandon: AbortController | undefined;
   readonly #own: Promise<CacheHit | null>;
   #build: Promise<unknown> | undefined;
   #built: BuiltEntry | undefined;
@@ -29,6 +31,7 @@ export class HeadStart {
     this.#own.then(
       (hit) => {
         if (hit !== null) return;
+        this.#abandon = new AbortController();
         this.#build = obtainEntry(job, {
           ship: (entry) => {
             this.#built = entry;
@@ -63,7 +66,7 @@ export class HeadStart {
 
   /** The plan gave the build to others (or the call failed): stop it. Does nothing once joined. */
   abandon(): void {
-    if (!this.#joined) this.#abandon.abort();
+    if (!this.#joined) this.#abandon?.abort();
   }
 
   /** Resolves once the build has ended either way: its lock released, its staging folder removed. */
