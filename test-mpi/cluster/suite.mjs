@@ -4,9 +4,12 @@
 //   node    caches in $NODE_LOCAL: 1 compile per host
 //   shared  cache in $SHARED: 1 compile for the whole job (one group spanning hosts, found by probes)
 //   process caches in $NODE_LOCAL/rank-<r>: 1 compile per rank
-// Rank 0 prints "cluster: H hosts, R ranks: root ok, node ok, shared ok, process ok" when all pass.
+//   divergent  root, only the last host's $NODE_LOCAL holds the library: it is shipped from there;
+//           rank 0, whose directory misses, generates ahead and abandons that build
+// Rank 0 prints "cluster: H hosts, R ranks: root ok, node ok, shared ok, process ok, divergent ok"
+// when all pass.
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { jit } from 'dijitso';
@@ -50,6 +53,37 @@ async function scenario(name, strategy, dir, expected) {
   return origins;
 }
 
+// The library is built (without MPI) only on the last host, before the collective call.
+async function divergent() {
+  const name = 'divergent';
+  const signature = `cluster_${name}_${runId}`;
+  const dir = join(NODE_LOCAL, name);
+  const names = (await comm.allgather(Buffer.from(hostname()))).map(String);
+  const holderHost = names[size - 1];
+  if (rank === names.indexOf(holderHost)) {
+    await jit({ signature, generate: () => ({ source: SOURCE }), params: { cache: { dir } } });
+  }
+  await comm.barrier();
+  const calls = join(SHARED, `${runId}-${name}.calls`);
+  const result = await jit({
+    signature,
+    generate: () => {
+      appendFileSync(calls, `${rank} ${hostname()}\n`);
+      return { source: SOURCE };
+    },
+    params: { cache: { dir } },
+    comm,
+    strategy: 'root',
+  });
+  assert.equal(result.lib.func('int mul(int a, int b)')(6, 7), 42);
+  assert.equal(result.builds, 0, `${name}: ${result.builds} builds`);
+  assert.equal(result.origin, names[rank] === holderHost ? 'disk' : 'received');
+  await comm.barrier();
+  const generated = existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n') : [];
+  const expected = names[0] === holderHost ? [] : [`0 ${names[0]}`];
+  assert.deepEqual(generated, expected, `${name}: generate calls ${generated}`);
+}
+
 const perHost = size / hosts.length;
 const results = [];
 let failed = false;
@@ -58,10 +92,12 @@ for (const [name, strategy, dir, expected] of [
   ['node', 'node', join(NODE_LOCAL, 'node'), { compiles: hosts.length, received: 0 }],
   ['shared', 'node', join(SHARED, 'shared-cache'), { compiles: 1, received: 0 }],
   ['process', 'process', join(NODE_LOCAL, 'process'), { compiles: size, received: 0 }],
+  ['divergent'],
 ]) {
   let error = '';
   try {
-    await scenario(name, strategy, dir, expected);
+    if (name === 'divergent') await divergent();
+    else await scenario(name, strategy, dir, expected);
   } catch (e) {
     error = `rank ${rank} on ${hostname()}: ${e.stack ?? e}`;
   }
