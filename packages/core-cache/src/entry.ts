@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CacheLayout } from './layout.js';
 import { decodeMeta, type EntryMeta } from './meta.js';
+import { readMetaFile } from './meta-file.js';
 import { CacheCorruptError } from './errors.js';
 import { nodeCrypto } from './hash.js';
 import { countStat } from './stats.js';
@@ -65,15 +66,7 @@ export async function lookupEntry(
         `${libPath} is ${info.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}`,
       );
     }
-    let metaBytes: Buffer;
-    try {
-      metaBytes = readFileSync(layout.meta(key));
-    } catch (error) {
-      throw new CacheCorruptError(`${libPath} has no readable metadata ${layout.meta(key)}`, {
-        cause: error,
-      });
-    }
-    const meta = decodeMeta(metaBytes, layout.meta(key));
+    const meta = readMetaFile(layout.meta(key), libPath);
     if (meta.key !== key)
       throw new CacheCorruptError(`${layout.meta(key)} describes key ${meta.key}, not ${key}`);
     if (meta.size !== info.size) {
