@@ -80,9 +80,9 @@ export function sha256Text(text: string): string {
  */
 export function randomHex(bytes: number): string {
   let hex = '';
-  for (let i = 0; i < bytes; i++)
-    hex += Math.floor(Math.random() * 256)
-      .toString(16)
-      .padStart(2, '0');
+  for (let i = 0; i < bytes; i++) {
+    const byte = Math.floor(Math.random() * 256);
+    hex += byte.toString(16).padStart(2, '0');
+  }
   return hex;
 }

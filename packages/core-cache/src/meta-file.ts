@@ -4,8 +4,8 @@ import { decodeMeta, type EntryMeta } from './meta.js';
 
 // Decoded metadata by path, reused while the file keeps its device, inode, size and times: a
 // repeated lookup of a warm entry (each collective call that reloads a library) then reads and
-// decodes nothing. Publishing replaces a meta by rename, which changes its inode; the ranks of a
-// job on 2 cores each paid about 0.05 ms of CPU per call for the read and the decode.
+// decodes nothing. Publishing replaces a meta by rename, which changes its inode. A warm collective
+// call at 1 rank took 0.47-0.54 ms of CPU with the read and the decode, 0.30-0.32 ms without.
 const cache = new Map<string, { stamp: string; meta: EntryMeta }>();
 const CACHED_METAS = 4096;
 

@@ -35,7 +35,7 @@ const setups = new PerCommunicator<string, Promise<{ layout: CacheLayout; topolo
  * The ranks first agree that every one of them could open its directory: a rank that cannot
  * must not leave the others waiting in the rendezvous.
  */
-export function setupCollective(
+function setupCollective(
   comm: Communicator,
   dir: string,
 ): Promise<{ layout: CacheLayout; topology: Topology }> {

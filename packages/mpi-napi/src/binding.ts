@@ -117,7 +117,7 @@ export function native(): NativeBinding {
     throw new MpiError(`mpi-napi: the native binding is not built (${path} is missing); ${INSTALL_HINT}`);
   }
   // MPICH on UCX patches mmap, munmap, brk and madvise to track registered memory. Under V8's own
-  // memory management that crashed 1 test run in 20 (a segfault inside V8's heap, caught by UCX).
+  // memory management, 3 of 8 runs of the MPI test suite crashed (a segfault in V8's heap, caught by UCX).
   // UCX reads this variable when its library loads, which loading the addon does: it must be set
   // before. A user who sets it keeps their choice.
   process.env.UCX_MEM_EVENTS ??= 'no';
