@@ -22,6 +22,20 @@ function signal(pid: number, name: NodeJS.Signals): boolean {
   }
 }
 
+/** What /proc/<pid>/stat says of a process: its command, state letter and parent; undefined once gone. */
+export function processStat(pid: number): { command: string; state: string; parent: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
+  const close = stat.lastIndexOf(')');
+  const [state = '', parent] = stat.slice(close + 2).split(' ');
+  return { command: stat.slice(stat.indexOf('(') + 1, close), state, parent: Number(parent) };
+}
+
 /** Every live descendant of `root`, from the parent ids in /proc/<pid>/stat; [] without /proc. */
 export function descendantsOf(root: number): number[] {
   let names: string[];
@@ -33,19 +47,11 @@ export function descendantsOf(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const name of names) {
     if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-    } catch {
-      continue; // exited meanwhile
-    }
-    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const parent = Number(fields[1]);
-    if (fields[0] === 'Z' || !Number.isInteger(parent)) continue;
-    const siblings = children.get(parent);
+    const stat = processStat(Number(name));
+    if (stat === undefined || stat.state === 'Z' || !Number.isInteger(stat.parent)) continue; // gone, or a zombie
+    const siblings = children.get(stat.parent);
     if (siblings) siblings.push(Number(name));
-    else children.set(parent, [Number(name)]);
+    else children.set(stat.parent, [Number(name)]);
   }
   const found: number[] = [];
   const queue = [root];

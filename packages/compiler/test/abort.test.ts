@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { openCache } from '@dijitso/core-cache';
 import { compile, effectiveBuild, resolveBuild } from '../src/index.js';
-import { descendantsOf } from '../src/process-tree.js';
+import { descendantsOf, processStat } from '../src/process-tree.js';
 
 async function tempDir(prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
@@ -18,29 +18,16 @@ async function tempDir(prefix: string): Promise<string> {
 async function whenRunning(name: string): Promise<number[]> {
   for (let i = 0; i < 500; i++) {
     const found = descendantsOf(process.pid);
-    if (found.some((pid) => commandOf(pid) === name)) return found;
+    if (found.some((pid) => processStat(pid)?.command === name)) return found;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`${name} never started`);
 }
 
-function commandOf(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-  } catch {
-    return undefined;
-  }
-}
-
 /** True while `pid` runs (a zombie waiting to be reaped does not). */
 function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
+  const stat = processStat(pid);
+  return stat !== undefined && stat.state !== 'Z';
 }
 
 const LONG_SOURCE = (() => {
