@@ -6,6 +6,7 @@ import { randomHex, sha256Text } from '../src/hash.js';
 test('sha256Text gives node:crypto’s digest, across block boundaries and for UTF-8 text', () => {
   const samples = ['', 'abc', 'é∑😀', 'x'.repeat(55), 'x'.repeat(56), 'x'.repeat(64), 'y'.repeat(1000)];
   for (let length = 0; length < 300; length += 7) samples.push(randomBytes(length).toString('latin1'));
+  for (const length of [119, 120, 127, 128, 129, 5000]) samples.push('z'.repeat(length));
   for (const text of samples) {
     assert.equal(sha256Text(text), createHash('sha256').update(text).digest('hex'), JSON.stringify(text));
   }
