@@ -20,10 +20,14 @@ const BUNDLE = /^\.\/dist\/bundle\/([\w-]+)\.js$/;
 // Dependencies bundled into a package instead of imported, by package name. proper-lockfile and
 // its dependencies take 13 ms to load on every cold build, 10 of them in graceful-fs, which
 // patches fs for EMFILE retries of open, readdir and the like; proper-lockfile only calls mkdir,
-// stat, utimes and rmdir (realpath is off), so node's own fs serves it the same. Bundled (in a
-// lazy chunk, as lock.ts imports it on first use) it loads in about 3 ms.
+// stat, utimes and rmdir (realpath is off), so node's own fs serves it the same. Its signal-exit
+// loads node:assert for one assert.equal, which scripts/shims/assert.cjs serves: with node:assert
+// the bundled chunk took 11-14 ms to import, most of it assert's own modules and a stderr stream.
 const INLINE = {
-  '@dijitso/core-cache': { packages: ['proper-lockfile'], alias: { 'graceful-fs': 'node:fs' } },
+  '@dijitso/core-cache': {
+    packages: ['proper-lockfile'],
+    alias: { 'graceful-fs': 'node:fs', assert: join(root, 'scripts', 'shims', 'assert.cjs') },
+  },
 };
 // CommonJS code bundled into an ES module calls require() for node's modules.
 const REQUIRE_BANNER =
