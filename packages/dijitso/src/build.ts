@@ -46,6 +46,8 @@ export interface BuildControl {
    * compiler is stopped; the call rejects with the signal's reason. A compiled entry is published.
    */
   signal?: AbortSignal;
+  /** Called once the compiler runs (never on a hit, nor for a build that fails before). */
+  onCompiling?: () => void;
 }
 
 /**
@@ -76,7 +78,7 @@ export async function obtainEntry(
 }
 
 /** Generate, compile and publish; the caller holds the key's lock. */
-async function buildEntry(job: BuildJob, { ship, signal }: BuildControl): Promise<CacheHit> {
+async function buildEntry(job: BuildJob, { ship, signal, onCompiling }: BuildControl): Promise<CacheHit> {
   const { layout, key, signature } = job;
   const code = await runGenerate(job.generate, { signature, params: job.params });
   signal?.throwIfAborted();
@@ -116,6 +118,7 @@ async function buildEntry(job: BuildJob, { ship, signal }: BuildControl): Promis
     signal,
     // So does koffi's import, which the load after this build needs (a failure shows at that load).
     whileCompiling: async () => {
+      onCompiling?.();
       const loader = loaderReady().catch(() => undefined);
       await preloadCodecs();
       sources = await compressSources();

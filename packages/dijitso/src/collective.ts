@@ -91,6 +91,10 @@ export async function obtainCollective(
 ): Promise<{ hit: ServedEntry; outcome: CollectiveOutcome }> {
   const ahead = headStartFor(strategy, comm.rank) ? HeadStart.begin(job, dir) : undefined;
   try {
+    // Meet the other ranks once this rank's compiler runs. They start their calls at the same
+    // moment: with more ranks than cores, meeting them first gives their work the CPU this rank
+    // needs to lock, generate and spawn, which waits for the compiler anyway.
+    if (ahead) await ahead.underway(HEAD_START_LEAD_MS);
     const { layout, topology } = await setupCollective(comm, dir);
     return await obtainInGroups({ ...job, layout }, comm, topology, strategy, hostSpecific, ahead);
   } finally {
@@ -100,6 +104,12 @@ export async function obtainCollective(
     }
   }
 }
+
+// The longest a head start holds back the rendezvous. With 8 ranks on 2 cores, rank 0 took
+// 76-116 ms from the start of its call to the compiler's fork while meeting the others, and
+// 51-71 ms when it met them after; a generate or a lock wait longer than this may well be moot
+// (another directory may have the library), so the ranks meet anyway.
+const HEAD_START_LEAD_MS = 250;
 
 // A strategy's own code runs on one rank here, before any collective: a throw means no head start.
 function headStartFor(strategy: BuildStrategy, rank: number): boolean {

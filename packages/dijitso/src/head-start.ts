@@ -16,6 +16,8 @@ export class HeadStart {
   #built: BuiltEntry | undefined;
   #ship: ((entry: BuiltEntry) => void) | undefined;
   #joined = false;
+  readonly #underway: Promise<void>;
+  #markUnderway: () => void = () => undefined;
 
   /** Look up and, on a miss, start building; undefined when the directory cannot be opened (the rendezvous then reports that on every rank). */
   static begin(job: Omit<BuildJob, 'layout'>, dir: string): HeadStart | undefined {
@@ -27,10 +29,11 @@ export class HeadStart {
   }
 
   private constructor(job: BuildJob) {
+    this.#underway = new Promise((resolve) => (this.#markUnderway = resolve));
     this.#own = lookupEntry(job.layout, job.key);
     this.#own.then(
       (hit) => {
-        if (hit !== null) return;
+        if (hit !== null) return this.#markUnderway();
         this.#abandon = new AbortController();
         this.#build = obtainEntry(job, {
           ship: (entry) => {
@@ -38,12 +41,28 @@ export class HeadStart {
             this.#ship?.(entry);
           },
           signal: this.#abandon.signal,
+          onCompiling: this.#markUnderway,
         });
         // Its failure matters only once joined, where it is awaited; an abandoned build's is moot.
-        this.#build.catch(() => undefined);
+        this.#build.catch(() => undefined).finally(this.#markUnderway);
       },
-      () => undefined, // the caller awaits own() and gets the error there
+      this.#markUnderway, // the caller awaits own() and gets the error there
     );
+  }
+
+  /**
+   * Resolves once this rank's own work ahead is under way: its directory hit, its compiler runs,
+   * or its build ended; at the latest after `limitMs`, so that a slow generate or a wait for
+   * another process's lock does not hold the other ranks back.
+   */
+  async underway(limitMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)));
+    try {
+      await Promise.race([this.#underway, limit]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** This rank's own lookup, made ahead: the hit, or null when its directory misses. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { chmod, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -109,6 +109,77 @@ test('a head start is abandoned when another directory holds the library: its co
   );
 });
 
+test('rank 0 meets the others only once its compiler runs', async () => {
+  const root = await tempDir();
+  const tools = await tempDir('dijitso-late-cc-');
+  // Compiles like c++, a moment later: still running when rank 0 goes on to the rendezvous.
+  const compiler = join(tools, 'cxx');
+  await writeFile(compiler, `#!/bin/sh\nif [ "$1" != --version ]; then sleep 0.3; fi\nexec c++ "$@"\n`);
+  await chmod(compiler, 0o755);
+  const world = createFakeWorld(2);
+  const rankZero = world[0]!;
+  const allgather = rankZero.allgather.bind(rankZero);
+  let compilingAtFirstCollective: boolean | undefined;
+  rankZero.allgather = (bytes) => {
+    compilingAtFirstCollective ??= childrenRunning(compiler) > 0;
+    return allgather(bytes);
+  };
+  const values = fulfilled(
+    await Promise.allSettled(
+      world.map((comm) =>
+        jit({
+          signature: 'ahead_first',
+          generate: counting(ADD),
+          comm,
+          strategy: 'root',
+          params: { cache: { dir: join(root, `node-${comm.rank}`) }, build: { cxx: compiler } },
+        }),
+      ),
+    ),
+  );
+  assert.deepEqual(
+    values.map((v) => v.origin),
+    ['built', 'received'],
+  );
+  assert.equal(compilingAtFirstCollective, true);
+});
+
+test('a slow generate on rank 0 does not hold the others back when another directory has the library', async () => {
+  const root = await tempDir();
+  const dirOf = (rank: number) => join(root, `node-${rank >> 1}`);
+  await jit({ signature: 'ahead_slow', generate: counting(ADD), params: { cache: { dir: dirOf(2) } } });
+  const world = createFakeWorld(4);
+  // Rank 0's generate returns only once the other ranks have their library: if rank 0 waited for
+  // its build to start before meeting them, no rank would ever finish.
+  let othersDone = (): void => undefined;
+  const others = new Promise<void>((resolve) => (othersDone = resolve));
+  let calls = 0;
+  const slowGenerate = async () => {
+    calls += 1;
+    await others;
+    return { source: ADD };
+  };
+  const call = (comm: (typeof world)[number], generate: () => unknown) =>
+    jit({
+      signature: 'ahead_slow',
+      generate: generate as () => { source: string },
+      comm,
+      strategy: 'root',
+      timeout: 20_000,
+      params: { cache: { dir: dirOf(comm.rank) } },
+    });
+  const first = call(world[0]!, slowGenerate);
+  const rest = Promise.all(world.slice(1).map((comm) => call(comm, counting(ADD))));
+  const restValues = await rest;
+  othersDone();
+  const values = [await first, ...restValues];
+  assert.deepEqual(
+    values.map((v) => v.origin),
+    ['received', 'received', 'disk', 'disk'],
+  );
+  assert.equal(calls, 1);
+});
+
 test('process: every rank builds ahead in its own directory', async () => {
   const root = await tempDir();
   const generate = counting(ADD);
@@ -131,6 +202,23 @@ test('process: every rank builds ahead in its own directory', async () => {
     ['built', 'built', 'built'],
   );
 });
+
+/** How many child processes of this process run `command` (as the script their shell runs). */
+function childrenRunning(command: string): number {
+  let count = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parent !== process.pid) continue;
+      if (readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0').includes(command)) count += 1;
+    } catch {
+      // It ended while we looked.
+    }
+  }
+  return count;
+}
 
 /** True while `pid` runs (a zombie waiting to be reaped does not). */
 function running(pid: number): boolean {
