@@ -14,6 +14,14 @@ export function nodeCrypto(): Crypto {
   return crypto;
 }
 
+/**
+ * Load what hashing a library needs (node:crypto) ahead of use: a rank that will publish or check
+ * a library can load it while it waits for a compiler, instead of after.
+ */
+export function preloadHashing(): void {
+  nodeCrypto();
+}
+
 // FIPS 180-4: the first 32 bits of the fractional parts of the square roots of the first 8 primes
 // (initial hash) and of the cube roots of the first 64 primes (round constants).
 const PRIMES: number[] = [];

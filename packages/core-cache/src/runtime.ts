@@ -52,6 +52,6 @@ export {
   type BuildOnceResult,
 } from './lock.js';
 export { parseSize, parseDuration, formatBytes } from './units.js';
-export { randomHex, sha256Text } from './hash.js';
+export { preloadHashing, randomHex, sha256Text } from './hash.js';
 export { countStat, flushStats, pendingStats } from './stats.js';
 export { collectGarbageIfDue, SIZE_CHECK_INTERVAL_MS, PUBLISHES_BETWEEN_SIZE_CHECKS } from './size-limit.js';

@@ -5,6 +5,7 @@ import {
   lookupEntry,
   metaBeforePublish,
   preloadCodecs,
+  preloadHashing,
   publishEntry,
   type CacheHit,
   type CacheLayout,
@@ -121,6 +122,8 @@ async function buildEntry(job: BuildJob, { ship, signal, onCompiling }: BuildCon
       onCompiling?.();
       const loader = loaderReady().catch(() => undefined);
       await preloadCodecs();
+      // Publishing hashes the library; the first hash loads node:crypto (6-8 ms of CPU).
+      preloadHashing();
       sources = await compressSources();
       await loader;
     },

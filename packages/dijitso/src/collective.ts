@@ -3,6 +3,7 @@ import {
   lookupEntry,
   openCacheSync,
   packMsg,
+  preloadHashing,
   randomHex,
   publishEntry,
   readEntryFiles,
@@ -168,9 +169,9 @@ async function obtainInGroups(
       },
       serializeError,
       reviveError,
-      whileWaiting: () => {
+      whileWaiting: ({ receives }) => {
         ahead?.abandon();
-        importLoaderSoon();
+        prepareSoon(receives);
       },
     },
   );
@@ -189,15 +190,19 @@ async function obtainInGroups(
   return { hit, outcome };
 }
 
-// How long a rank waiting for a build lets the builder start its compiler before importing koffi
-// (for the load after the collective). With 8 ranks on 2 cores the builder takes 20-30 ms from the
-// plan to the compiler's fork (lock, generate, staging): 7 imports at once took the CPU it needed
-// and delayed the compiler by 50-70 ms, while imports left to the load ran after the build and
-// added about 60 ms there. A build shorter than this loses nothing: the load imports koffi itself.
-const LOADER_IMPORT_DELAY_MS = 100;
+// How long a rank waiting for a build lets the builder start its compiler before loading what it
+// needs afterwards: koffi for the load, and node:crypto to check a received library. With 8 ranks
+// on 2 cores the builder takes 20-30 ms from the plan to the compiler's fork (lock, generate,
+// staging): 7 imports at once took the CPU it needed and delayed the compiler by 50-70 ms, while
+// imports left to the load ran after the build and added about 60 ms there. A build shorter than
+// this loses nothing: the load and the check load what they need themselves.
+const PREPARE_DELAY_MS = 100;
 
-function importLoaderSoon(): void {
-  setTimeout(() => void loaderReady().catch(() => undefined), LOADER_IMPORT_DELAY_MS).unref();
+function prepareSoon(receives: boolean): void {
+  setTimeout(() => {
+    void loaderReady().catch(() => undefined);
+    if (receives) preloadHashing();
+  }, PREPARE_DELAY_MS).unref();
 }
 
 function entryFrame(key: string, entry: BuiltEntry): EntryFrame {

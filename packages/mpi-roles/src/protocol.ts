@@ -40,9 +40,10 @@ export interface CollectiveSteps {
   /**
    * Called once on each rank that will wait for another rank's build (every rank but the building
    * leaders), as soon as the plan is known: a place to start work the rank needs afterwards, which
-   * then runs while it waits. It must not throw; its promise, if any, is not awaited.
+   * then runs while it waits. `receives` is true on a leader whose group will be sent the entry
+   * (it then calls `publish`). It must not throw; its promise, if any, is not awaited.
    */
-  whileWaiting?(): void;
+  whileWaiting?(what: { receives: boolean }): void;
 }
 
 /** The outcome on this rank. */
@@ -97,7 +98,11 @@ export async function collectiveBuild(
   }
   // Same inputs on every rank: a strategy that throws throws everywhere, before any rank waits.
   const plan = validatePlan(strategy.plan(topology, hits, traits), topology, hits, traits, strategy.name);
-  if (!(topology.isLeader && plan.builders.includes(topology.group))) steps.whileWaiting?.();
+  if (!(topology.isLeader && plan.builders.includes(topology.group))) {
+    const receives =
+      topology.isLeader && plan.transfers.some((transfer) => transfer.to.includes(topology.group));
+    steps.whileWaiting?.({ receives });
+  }
 
   // Frames travel over the leaders' communicator, made on the first call that sends one.
   const leaders = plan.transfers.length > 0 ? () => leadersCommunicator(topology, comm) : null;

@@ -26,13 +26,18 @@ class Disks {
   splits = 0;
   /** Ranks that were told to wait for another's build, in call order. */
   waiting: number[] = [];
+  /** Ranks told, while waiting, that their group will be sent the entry. */
+  toReceive: number[] = [];
   /** Set: builds hand their entry over, then wait for this before they end. */
   shipThenWait?: () => Promise<void>;
   constructor(readonly failBuild?: string) {}
 
   steps(dir: string, rank: number): CollectiveSteps {
     return {
-      whileWaiting: () => void this.waiting.push(rank),
+      whileWaiting: ({ receives }) => {
+        this.waiting.push(rank);
+        if (receives) this.toReceive.push(rank);
+      },
       lookup: async () => this.held.get(dir) ?? false,
       build: async (ship) => {
         this.builds += 1;
@@ -117,6 +122,8 @@ test('root: one build, the other groups receive', async () => {
   assert.ok(outcomes.every((o) => o.builds === 1));
   // Everyone but the builder has time for other work, and is told so once.
   assert.deepEqual(disks.waiting.sort(), [1, 2, 3, 4, 5]);
+  // Of those, the leaders of the receiving groups learn that they will publish.
+  assert.deepEqual(disks.toReceive.sort(), [2, 4]);
 });
 
 test('a builder that hands its entry over has it sent before its own publish ends', async () => {
@@ -157,6 +164,7 @@ test('node: one build per group; process: one per rank', async () => {
   values(await job(nodeStrategy, node));
   assert.equal(node.builds, 3);
   assert.deepEqual(node.waiting.sort(), [1, 3, 5]);
+  assert.deepEqual(node.toReceive, []);
   const processes = new Disks();
   values(await job(processStrategy, processes, 6, (rank) => `rank-${rank}`));
   assert.equal(processes.builds, 6);
