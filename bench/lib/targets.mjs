@@ -112,12 +112,12 @@ function peerTargets(peer) {
                 `writes it, every rank dlopens it) takes ${ms(coldFloor / 1000)} on ${top} ranks here ` +
                 `(${(coldFloor / 1000 / raw).toFixed(2)}× the raw compile). `
               : '') +
-            `The builder's compile inside the job took ${sec(jit.ours_compile_s)} (${sec(raw)} alone). Rank 0 ` +
-            `starts it at the start of its call, ahead of the rendezvous; the other ` +
+            `The builder's compile inside the job took ${sec(jit.ours_compile_s)} (${sec(raw)} alone): the other ` +
+            `${top - 1} ranks' first calls run on the same ${cores} cores meanwhile. Rank 0 starts it at the start ` +
+            `of its call and meets the other ranks once it runs; the other ` +
             `${ms(jit.ours_s - jit.ours_compile_s)} are rank 0's own work before the compiler runs (lookup, lock, ` +
-            `generate, staging, spawning it), done while the other ${top - 1} ranks start their calls on the same ` +
-            `${cores} cores, and the work after it: shipping the library to the other ${top / 2 - 1} disks, ` +
-            `publishing it there and the closing allgather.`
+            `generate, staging, forking it), and the work after it: shipping the library to the other ` +
+            `${top / 2 - 1} disks, publishing it there and the closing allgather.`
           : undefined,
     }),
   );
