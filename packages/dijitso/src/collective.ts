@@ -81,7 +81,7 @@ export type ServedEntry = Pick<CacheHit, 'key' | 'libPath'> & { meta?: CacheHit[
  * Meet the other ranks (once per communicator and directory), run the collective protocol for one
  * key, then find the entry in this rank's own directory. Every rank returns with the library
  * published locally, or every rank throws the same error. A rank the strategy gives a head start
- * looks its directory up first and, on a miss, starts building while the ranks meet.
+ * looks its directory up first and, on a miss, starts its compiler before meeting the others.
  */
 export async function obtainCollective(
   job: Omit<BuildJob, 'layout'>,
