@@ -192,10 +192,11 @@ async function obtainInGroups(
 
 // How long a rank waiting for a build lets the builder start its compiler before loading what it
 // needs afterwards: koffi for the load, and node:crypto to check a received library. With 8 ranks
-// on 2 cores the builder takes 20-30 ms from the plan to the compiler's fork (lock, generate,
-// staging): 7 imports at once took the CPU it needed and delayed the compiler by 50-70 ms, while
-// imports left to the load ran after the build and added about 60 ms there. A build shorter than
-// this loses nothing: the load and the check load what they need themselves.
+// on 2 cores a builder without a head start takes 20-30 ms from the plan to the compiler's fork
+// (lock, generate, staging): 7 imports at once took the CPU it needed and delayed the compiler by
+// 50-70 ms, while imports left to the load ran after the build and added about 60 ms there (80 ms
+// at 8 ranks with a head start). A build shorter than this loses nothing: the load and the check
+// load what they need themselves.
 const PREPARE_DELAY_MS = 100;
 
 function prepareSoon(receives: boolean): void {
