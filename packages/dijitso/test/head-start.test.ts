@@ -207,11 +207,8 @@ test('process: every rank builds ahead in its own directory', async () => {
 function childrenRunning(command: string): number {
   let count = 0;
   for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
+    if (!/^\d+$/.test(name) || stat(Number(name))?.parent !== process.pid) continue;
     try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (parent !== process.pid) continue;
       if (readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0').includes(command)) count += 1;
     } catch {
       // It ended while we looked.
@@ -222,10 +219,18 @@ function childrenRunning(command: string): number {
 
 /** True while `pid` runs (a zombie waiting to be reaped does not). */
 function running(pid: number): boolean {
+  const state = stat(pid)?.state;
+  return state !== undefined && state !== 'Z';
+}
+
+/** State and parent of `pid` from /proc/<pid>/stat; undefined once it is gone. */
+function stat(pid: number): { state: string; parent: number } | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // The command name, in parentheses, may hold spaces: the fields start after the last ')'.
+    const [state, parent] = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { state: state!, parent: Number(parent) };
   } catch {
-    return false;
+    return undefined;
   }
 }
