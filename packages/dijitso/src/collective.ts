@@ -82,6 +82,7 @@ export type ServedEntry = Pick<CacheHit, 'key' | 'libPath'> & { meta?: CacheHit[
  * key, then find the entry in this rank's own directory. Every rank returns with the library
  * published locally, or every rank throws the same error. A rank the strategy gives a head start
  * looks its directory up first and, on a miss, starts its compiler before meeting the others.
+ * `timeoutMs` is the call's bound on every wait (none when undefined).
  */
 export async function obtainCollective(
   job: Omit<BuildJob, 'layout'>,
@@ -89,13 +90,14 @@ export async function obtainCollective(
   dir: string,
   strategy: BuildStrategy,
   hostSpecific: boolean,
+  timeoutMs?: number,
 ): Promise<{ hit: ServedEntry; outcome: CollectiveOutcome }> {
   const ahead = headStartFor(strategy, comm.rank) ? HeadStart.begin(job, dir) : undefined;
   try {
     // Meet the other ranks once this rank's compiler runs. They start their calls at the same
     // moment: with more ranks than cores, meeting them first gives their work the CPU this rank
     // needs to lock, generate and spawn, which waits for the compiler anyway.
-    if (ahead) await ahead.underway(HEAD_START_LEAD_MS);
+    if (ahead) await ahead.underway(Math.min(HEAD_START_LEAD_MS, (timeoutMs ?? Infinity) / 4));
     const { layout, topology } = await setupCollective(comm, dir);
     return await obtainInGroups({ ...job, layout }, comm, topology, strategy, hostSpecific, ahead);
   } finally {
@@ -109,7 +111,8 @@ export async function obtainCollective(
 // The longest a head start holds back the rendezvous. With 8 ranks on 2 cores, rank 0 took
 // 76-116 ms from the start of its call to the compiler's fork while meeting the others, and
 // 51-71 ms when it met them after; a generate or a lock wait longer than this may well be moot
-// (another directory may have the library), so the ranks meet anyway.
+// (another directory may have the library), so the ranks meet anyway. Nor longer than a quarter of
+// the call's timeout, which bounds the others' wait for this rank in their first collective.
 const HEAD_START_LEAD_MS = 250;
 
 // A strategy's own code runs on one rank here, before any collective: a throw means no head start.

@@ -226,7 +226,7 @@ async function jitNow(options: JitOptions): Promise<JitResult> {
     const comm = timeout === undefined ? options.comm : bounded(options.comm, timeout);
     const strategy = resolveStrategy(options.strategy);
     const dir = strategy.directory?.(params.cache.dir, comm.rank) ?? params.cache.dir;
-    const obtained = await obtainCollective(job, comm, dir, strategy, isHostSpecific(build));
+    const obtained = await obtainCollective(job, comm, dir, strategy, isHostSpecific(build), timeout);
     hit = obtained.hit;
     const { origin, role, receivedBytes, builds } = obtained.outcome;
     result = { signature, key, origin, role, receivedBytes, builds };

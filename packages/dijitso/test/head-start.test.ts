@@ -180,6 +180,38 @@ test('a slow generate on rank 0 does not hold the others back when another direc
   assert.equal(calls, 1);
 });
 
+test('a head start holds the others back for less than the call’s timeout', async () => {
+  const root = await tempDir();
+  const dirOf = (rank: number) => join(root, `node-${rank >> 1}`);
+  await jit({ signature: 'ahead_timeout', generate: counting(ADD), params: { cache: { dir: dirOf(2) } } });
+  const world = createFakeWorld(4);
+  let othersDone = (): void => undefined;
+  const others = new Promise<void>((resolve) => (othersDone = resolve));
+  const slowGenerate = async () => {
+    await others;
+    return { source: ADD };
+  };
+  // Every wait of the call is bounded by 200 ms, less than a head start's own limit: the others
+  // would time out in their first collective if rank 0 kept them waiting that long.
+  const call = (comm: (typeof world)[number], generate: () => unknown) =>
+    jit({
+      signature: 'ahead_timeout',
+      generate: generate as () => { source: string },
+      comm,
+      strategy: 'root',
+      timeout: 200,
+      params: { cache: { dir: dirOf(comm.rank) } },
+    });
+  const first = call(world[0]!, slowGenerate);
+  const restValues = await Promise.all(world.slice(1).map((comm) => call(comm, counting(ADD))));
+  othersDone();
+  const values = [await first, ...restValues];
+  assert.deepEqual(
+    values.map((v) => v.origin),
+    ['received', 'received', 'disk', 'disk'],
+  );
+});
+
 test('process: every rank builds ahead in its own directory', async () => {
   const root = await tempDir();
   const generate = counting(ADD);
