@@ -144,13 +144,16 @@ test('rank 0 meets the others only once its compiler runs', async () => {
   assert.equal(compilingAtFirstCollective, true);
 });
 
-test('a slow generate on rank 0 does not hold the others back when another directory has the library', async () => {
+/**
+ * Node-1 holds the library, node-0 (rank 0's) does not, and rank 0's generate returns only once
+ * the other ranks have their library: if rank 0 waited for its build to start before meeting
+ * them, no rank would finish. Returns every rank's result and how often rank 0 generated.
+ */
+async function slowGenerateOnRankZero(signature: string, timeout: number) {
   const root = await tempDir();
   const dirOf = (rank: number) => join(root, `node-${rank >> 1}`);
-  await jit({ signature: 'ahead_slow', generate: counting(ADD), params: { cache: { dir: dirOf(2) } } });
+  await jit({ signature, generate: counting(ADD), params: { cache: { dir: dirOf(2) } } });
   const world = createFakeWorld(4);
-  // Rank 0's generate returns only once the other ranks have their library: if rank 0 waited for
-  // its build to start before meeting them, no rank would ever finish.
   let othersDone = (): void => undefined;
   const others = new Promise<void>((resolve) => (othersDone = resolve));
   let calls = 0;
@@ -161,18 +164,21 @@ test('a slow generate on rank 0 does not hold the others back when another direc
   };
   const call = (comm: (typeof world)[number], generate: () => unknown) =>
     jit({
-      signature: 'ahead_slow',
+      signature,
       generate: generate as () => { source: string },
       comm,
       strategy: 'root',
-      timeout: 20_000,
+      timeout,
       params: { cache: { dir: dirOf(comm.rank) } },
     });
   const first = call(world[0]!, slowGenerate);
-  const rest = Promise.all(world.slice(1).map((comm) => call(comm, counting(ADD))));
-  const restValues = await rest;
+  const rest = await Promise.all(world.slice(1).map((comm) => call(comm, counting(ADD))));
   othersDone();
-  const values = [await first, ...restValues];
+  return { values: [await first, ...rest], calls };
+}
+
+test('a slow generate on rank 0 does not hold the others back when another directory has the library', async () => {
+  const { values, calls } = await slowGenerateOnRankZero('ahead_slow', 20_000);
   assert.deepEqual(
     values.map((v) => v.origin),
     ['received', 'received', 'disk', 'disk'],
@@ -181,31 +187,9 @@ test('a slow generate on rank 0 does not hold the others back when another direc
 });
 
 test('a head start holds the others back for less than the call’s timeout', async () => {
-  const root = await tempDir();
-  const dirOf = (rank: number) => join(root, `node-${rank >> 1}`);
-  await jit({ signature: 'ahead_timeout', generate: counting(ADD), params: { cache: { dir: dirOf(2) } } });
-  const world = createFakeWorld(4);
-  let othersDone = (): void => undefined;
-  const others = new Promise<void>((resolve) => (othersDone = resolve));
-  const slowGenerate = async () => {
-    await others;
-    return { source: ADD };
-  };
   // Every wait of the call is bounded by 200 ms, less than a head start's own limit: the others
   // would time out in their first collective if rank 0 kept them waiting that long.
-  const call = (comm: (typeof world)[number], generate: () => unknown) =>
-    jit({
-      signature: 'ahead_timeout',
-      generate: generate as () => { source: string },
-      comm,
-      strategy: 'root',
-      timeout: 200,
-      params: { cache: { dir: dirOf(comm.rank) } },
-    });
-  const first = call(world[0]!, slowGenerate);
-  const restValues = await Promise.all(world.slice(1).map((comm) => call(comm, counting(ADD))));
-  othersDone();
-  const values = [await first, ...restValues];
+  const { values } = await slowGenerateOnRankZero('ahead_timeout', 200);
   assert.deepEqual(
     values.map((v) => v.origin),
     ['received', 'received', 'disk', 'disk'],
