@@ -138,6 +138,14 @@ async function limitsRound(rep, bigPath, smallPath) {
       'mpirun',
       mpirunArgs(ranks, process.execPath, [join(here, 'init-only.mjs')]),
     );
+    if (ranks === top) {
+      await limit(
+        'node + MPI_Init + koffi.load',
+        ranks,
+        'mpirun',
+        mpirunArgs(ranks, process.execPath, [join(here, 'init-only.mjs'), bigLib]),
+      );
+    }
     await limit(
       'python3 -c "import mpi4py.MPI"',
       ranks,
@@ -155,6 +163,23 @@ async function limitsRound(rep, bigPath, smallPath) {
       (out) => lastJson(out),
     );
     rmSync(floorRoot, { recursive: true, force: true });
+    if (ranks === top) {
+      // The same, plus what a first call does in a fresh process: find its directory's ranks, load koffi.
+      await limit(
+        'cold collective floor, first call',
+        ranks,
+        'mpirun',
+        mpirunArgs(ranks, process.execPath, [
+          join(here, 'floor.mjs'),
+          floorRoot,
+          disks,
+          bigPath,
+          'first-call',
+        ]),
+        (out) => lastJson(out),
+      );
+      rmSync(floorRoot, { recursive: true, force: true });
+    }
     for (const impl of rep % 2 ? ['reference', 'ours'] : ['ours', 'reference']) {
       const root = join(work, `lat-${impl}-${rep}-${ranks}`);
       const [command, args] = latencyImpls[impl](ranks, [root, disks, '15', smallPath]);
