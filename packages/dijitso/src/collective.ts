@@ -138,6 +138,8 @@ async function obtainInGroups(
   // in the same directory. With more ranks than cores, any work before the collective keeps the
   // ranks that are already there polling for the CPU the others need.
   const own = topology.isLeader ? await (ahead ? ahead.own() : lookupEntry(layout, key)) : null;
+  // What this rank published (built, or received), or found published under the lock.
+  let published: CacheHit | undefined;
   const outcome = await collectiveBuild(
     topology,
     comm,
@@ -147,8 +149,9 @@ async function obtainInGroups(
       lookup: async () => own !== null,
       build: async (ship) => {
         const handOver = (entry: BuiltEntry): void => ship(entryFrame(key, entry));
-        if (ahead?.building) await ahead.join(handOver);
-        else await obtainEntry(job, { ship: handOver });
+        published = ahead?.building
+          ? await ahead.join(handOver)
+          : (await obtainEntry(job, { ship: handOver })).hit;
       },
       readEntry: async () => {
         const hit = await lookupEntry(layout, key);
@@ -163,7 +166,7 @@ async function obtainInGroups(
           );
         }
         const { v: _v, size: _size, sha256: _sha, published: _published, ...meta } = frame.meta;
-        await publishEntry(layout, {
+        published = await publishEntry(layout, {
           meta,
           lib: frame.files.lib,
           expectedSha256: frame.sha256,
@@ -178,10 +181,13 @@ async function obtainInGroups(
       },
     },
   );
-  if (outcome.origin === 'disk') {
-    if (own !== null) return { hit: own, outcome };
-    if (!topology.isLeader) return { hit: { key, libPath: layout.lib(key) }, outcome };
-  }
+  if (outcome.origin === 'disk' && own !== null) return { hit: own, outcome };
+  // Every group succeeded (else collectiveBuild threw): a leader that built or received the entry
+  // has the one it published, and a member loads what its leader found or published in this very
+  // directory, without a look of its own. A cold call's end is 8 ranks waking at once on 2 cores,
+  // where a second look at a file just written is time on the slowest rank.
+  if (published !== undefined) return { hit: published, outcome };
+  if (!topology.isLeader) return { hit: { key, libPath: layout.lib(key) }, outcome };
   // No quarantine here: moving files is only safe under the key's lock, which this rank does not hold.
   const hit = await lookupEntry(layout, key);
   if (!hit) {

@@ -12,7 +12,7 @@ export class HeadStart {
   // DOMException with its stack trace.
   #abandon: AbortController | undefined;
   readonly #own: Promise<CacheHit | null>;
-  #build: Promise<unknown> | undefined;
+  #build: Promise<{ hit: CacheHit; built: boolean }> | undefined;
   #built: BuiltEntry | undefined;
   #ship: ((entry: BuiltEntry) => void) | undefined;
   #joined = false;
@@ -75,12 +75,15 @@ export class HeadStart {
     return this.#build !== undefined;
   }
 
-  /** The plan confirmed the build: it goes on, and `ship` gets the entry once it is compiled. */
-  async join(ship: (entry: BuiltEntry) => void): Promise<void> {
+  /**
+   * The plan confirmed the build: it goes on, and `ship` gets the entry once it is compiled.
+   * Resolves with the published entry (or the one another process published meanwhile).
+   */
+  async join(ship: (entry: BuiltEntry) => void): Promise<CacheHit> {
     this.#joined = true;
     this.#ship = ship;
     if (this.#built !== undefined) ship(this.#built);
-    await this.#build;
+    return (await this.#build!).hit;
   }
 
   /** The plan gave the build to others (or the call failed): stop it. Does nothing once joined. */
