@@ -99,6 +99,9 @@ function peerTargets(peer) {
   // Against the raw compile run just before each cold pair (same spell of the machine), when the
   // run has them; else against the run's median raw compile.
   const paired = lim('raw compile, paired')?.job_s;
+  // The raw compile of the spell closest to the cold pair: on a loaded machine the run's median
+  // raw compile can be slower than the whole cold jit() it is compared with.
+  const alone = paired ?? raw;
   const vsRaw = jit?.ours_vs_raw ?? (jit?.ours_s && raw ? jit.ours_s / raw : null);
   const jitMet = vsRaw == null ? null : vsRaw <= 1.1;
   rows.push(
@@ -124,15 +127,15 @@ function peerTargets(peer) {
           ? (coldFloor
               ? `the same work without dijitso (rank 0 compiles and broadcasts the library, one rank per disk ` +
                 `writes it, every rank dlopens it) takes ${ms(coldFloor / 1000)} on ${top} ranks here ` +
-                `(${(coldFloor / 1000 / raw).toFixed(2)}× the raw compile). `
+                `(${(coldFloor / 1000 / alone).toFixed(2)}× the raw compile run just before the cold pair). `
               : '') +
             (firstCallFloor
               ? `What a program's first call must also do in each of its ${top} fresh processes (find which ` +
                 `ranks share its directory, by a probe file each, and load koffi), done by the simplest code ` +
                 `beside the same work, brings that to ${ms(firstCallFloor / 1000)} ` +
-                `(${(firstCallFloor / 1000 / raw).toFixed(2)}× the raw compile). `
+                `(${(firstCallFloor / 1000 / alone).toFixed(2)}× that raw compile). `
               : '') +
-            `The builder's compile inside the job took ${sec(jit.ours_compile_s)} (${sec(raw)} alone): the other ` +
+            `The builder's compile inside the job took ${sec(jit.ours_compile_s)} (${sec(alone)} alone): the other ` +
             `${top - 1} ranks' first calls run on the same ${cores} cores meanwhile. Rank 0 starts it at the start ` +
             `of its call and meets the other ranks once it runs; the other ` +
             `${ms(jit.ours_s - jit.ours_compile_s)} are rank 0's own work before the compiler runs (lookup, lock, ` +
