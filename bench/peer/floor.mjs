@@ -29,7 +29,9 @@ const firstCall = mode === 'first-call';
 const comm = world();
 const dir = join(root, `disk-${diskOf(disks, comm.rank)}`);
 mkdirSync(dir, { recursive: true });
-const preloaded = firstCall ? null : (await import('koffi')).default;
+const loadKoffi = () => import('koffi').then((module) => module.default);
+// Loaded before the timer, or (first call) inside it: see below.
+let koffi = firstCall ? null : Promise.resolve(await loadKoffi());
 
 /** Whether this rank is the lowest of the ranks whose probe files it sees in its directory. */
 async function firstInDirectory() {
@@ -51,8 +53,6 @@ const started = performance.now();
 const firstOfDisk = firstCall
   ? await firstInDirectory()
   : comm.rank === 0 || diskOf(disks, comm.rank - 1) !== diskOf(disks, comm.rank);
-let koffi = preloaded === null ? null : Promise.resolve(preloaded);
-const loadKoffi = () => import('koffi').then((module) => module.default);
 if (koffi === null && comm.rank !== 0) koffi = new Promise((r) => setTimeout(() => r(loadKoffi()), 100));
 let bytes = null;
 if (comm.rank === 0) {
