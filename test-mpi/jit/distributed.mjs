@@ -98,9 +98,8 @@ const scenarios = {
       });
     }
     await comm.barrier();
-    // Rank 0's directory misses, so it generates and starts compiling ahead of the plan, which then
-    // ships node-1's binary instead: that one generate call is its abandoned head start.
-    const result = await expectCompiles(name, 'root', 1);
+    // The plan ships node-1's binary: no rank generates.
+    const result = await expectCompiles(name, 'root', 0);
     assert.equal(result.builds, 0);
     const origins = (await comm.allgather(Buffer.from(result.origin))).map(String);
     assert.deepEqual(origins, ['received', 'received', 'disk', 'disk', 'received', 'received']);

@@ -115,11 +115,15 @@ export function resolveBuild(params: EffectiveBuildParams, language: Language): 
     libDirs: params.libDirs,
     libs: params.libs,
     ldflags: params.ldflags,
-    hostSpecific: [...flags, ...params.ldflags].some((flag) => HOST_SPECIFIC.test(flag)),
+    hostSpecific: isHostSpecific(params),
   };
 }
 
-/** True when any flag of `params` ties the binary to the CPU that builds it (`-march=native`, ...). */
+/**
+ * True when any flag of `params` ties the binary to the CPU that builds it (`-march=native`, ...).
+ * The only rule for it: the plan decides before `generate` tells the language, so both languages'
+ * flags count, and the meta records the same answer.
+ */
 export function isHostSpecific(params: EffectiveBuildParams): boolean {
   return [...params.cflags, ...params.cxxflags, ...params.ldflags].some((flag) => HOST_SPECIFIC.test(flag));
 }

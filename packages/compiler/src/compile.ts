@@ -13,7 +13,6 @@ import type { ResolvedBuild } from './build-config.js';
 import { formatDiagnostics, parseDiagnostics } from './diagnostics.js';
 import { CompilerNotFoundError, JitCompileError } from './errors.js';
 import { childProcess, compilerVersion, cpuFingerprint } from './host.js';
-import { stopProcessTree } from './process-tree.js';
 
 /** What to compile. */
 export interface CompileRequest {
@@ -28,11 +27,6 @@ export interface CompileRequest {
   dependencies?: string[];
   /** Work to overlap with the compiler's run (it starts once the compiler is running). */
   whileCompiling?: () => Promise<unknown>;
-  /**
-   * Abandons the build: the compiler and what it started are stopped, the staging folder goes,
-   * nothing is kept as a failure, and `compile` rejects with the signal's reason.
-   */
-  signal?: AbortSignal | undefined;
 }
 
 /** A successful build, still private to the caller. */
@@ -74,8 +68,7 @@ export function compilerArgs(
  * with the source, header, command and output, and a `JitCompileError` is thrown.
  */
 export async function compile(request: CompileRequest): Promise<CompileResult> {
-  const { layout, key, signature, build, signal } = request;
-  signal?.throwIfAborted();
+  const { layout, key, signature, build } = request;
   const staging = await makeStaging(layout, key);
   const sourceName = `${signature}.${sourceExtension(build.language)}`;
   const sources: Record<string, string> = { [sourceName]: request.source };
@@ -93,17 +86,13 @@ export async function compile(request: CompileRequest): Promise<CompileResult> {
   const args = recordedArgs.map((arg) => (arg === '-L$DIJITSO_LIB' ? `-L${layout.libDir}` : arg));
   const started = process.hrtime.bigint();
   const { execFile } = await childProcess();
-  const running = runCompiler(execFile, build.compiler, args, staging, signal);
+  const running = runCompiler(execFile, build.compiler, args, staging);
   // The compiler is a child process now: this process's own work (loading modules) runs beside it.
   // A failure here resurfaces where that work is needed, with its own error.
   const overlapped = request.whileCompiling?.().catch(() => undefined);
   const [run, version] = await Promise.all([running, compilerVersion(build.compiler)]);
   await overlapped;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (signal?.aborted) {
-    await rm(staging, { recursive: true, force: true });
-    throw signal.reason;
-  }
   if (run.spawnError) {
     await rm(staging, { recursive: true, force: true });
     const code = run.spawnError.code;
@@ -171,10 +160,9 @@ function runCompiler(
   compiler: string,
   args: string[],
   cwd: string,
-  signal: AbortSignal | undefined,
 ): Promise<CompilerRun> {
   return new Promise((resolve) => {
-    const child = execFile(
+    execFile(
       compiler,
       args,
       { cwd, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } },
@@ -192,11 +180,6 @@ function runCompiler(
         });
       },
     );
-    if (signal === undefined || child.pid === undefined) return;
-    const stop = (): void => stopProcessTree(child.pid!);
-    if (signal.aborted) stop();
-    else signal.addEventListener('abort', stop, { once: true });
-    child.once('exit', () => signal.removeEventListener('abort', stop));
   });
 }
 

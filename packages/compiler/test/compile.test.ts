@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, readdir } from 'node:fs/promises';
+import { access, readFile, readdir, writeFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,19 +38,38 @@ test('compiles a C++ source into a shared library and records the build', async 
 
 test('whileCompiling runs while the compiler does', async () => {
   const cache = await layout();
-  let compilerRunning: boolean | undefined;
+  const folder = await mkdtemp(join(tmpdir(), 'dijitso-overlap-'));
+  after(() => rm(folder, { recursive: true, force: true }));
+  const started = join(folder, 'started');
+  const go = join(folder, 'go');
+  // A compiler that says when it starts and compiles only once whileCompiling lets it: run
+  // before the compiler, whileCompiling never sees it start; run after it, the compile never ends.
+  const wrapper = join(folder, 'cxx');
+  await writeFile(
+    wrapper,
+    `#!/bin/sh\ncase "$1" in --version) exec c++ --version;; esac\n` +
+      `touch '${started}'\nwhile [ ! -f '${go}' ]; do sleep 0.01; done\nexec c++ "$@"\n`,
+    { mode: 0o755 },
+  );
+  let sawCompilerRunning = false;
   await compile({
     layout: cache,
     key: 'overlap-0123456789ab',
     signature: 'overlap',
-    build: resolveBuild(effectiveBuild({}), 'c++'),
+    build: resolveBuild(effectiveBuild({ cxx: wrapper }), 'c++'),
     source: 'extern "C" int one() { return 1; }\n',
     whileCompiling: async () => {
-      // The compiler writes its output into the staging folder, which is gone once compile returns.
-      compilerRunning = (await readdir(cache.tmpDir)).length === 1;
+      for (let tries = 0; tries < 1000 && !sawCompilerRunning; tries++) {
+        sawCompilerRunning = await access(started).then(
+          () => true,
+          () => false,
+        );
+        if (!sawCompilerRunning) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await writeFile(go, '');
     },
   });
-  assert.equal(compilerRunning, true);
+  assert.equal(sawCompilerRunning, true);
 });
 
 test('a compile error names the line, shows the source and keeps the failed build', async () => {

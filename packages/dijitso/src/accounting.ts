@@ -1,11 +1,11 @@
-import { collectGarbageIfDue, countStat, libraryCacheDir, openCacheSync } from '@dijitso/core-cache/runtime';
+import { collectGarbageIfDue, countStat, type CacheLayout } from '@dijitso/core-cache/runtime';
 import type { Role } from '@dijitso/mpi-roles';
 import type { ServedEntry } from './collective.js';
 import type { ResolvedParams } from './params.js';
 
 /** How a `jit()` call that went past the in-memory table got its library. */
 export interface CallOutcome {
-  origin: 'memory' | 'disk' | 'built' | 'received';
+  origin: 'disk' | 'built' | 'received';
   /** Under MPI, this rank's part; a group's build or receipt is counted once, by the rank that did it. */
   role?: Role | undefined;
   /** Under MPI, the bytes this rank's group received. */
@@ -17,32 +17,28 @@ export interface CallOutcome {
  * published into that cache (built or received), enforce the size limit if it is due.
  */
 export async function recordJitCall(
-  hit: ServedEntry,
+  layout: CacheLayout,
+  served: ServedEntry,
   outcome: CallOutcome,
   cache: ResolvedParams['cache'],
 ): Promise<void> {
-  const dir = libraryCacheDir(hit.libPath);
   const { origin, role } = outcome;
-  if (origin === 'memory') {
-    countStat(dir, 'memoryHits');
-    return;
-  }
   if (origin === 'disk') {
-    countStat(dir, 'diskHits');
+    countStat(layout.dir, 'diskHits');
     return;
   }
-  countStat(dir, 'misses');
+  countStat(layout.dir, 'misses');
   let published = false;
   if (origin === 'built' && (role === undefined || role === 'builder')) {
-    countStat(dir, 'builds');
-    countStat(dir, 'compileSeconds', hit.meta?.compileSeconds ?? 0);
+    countStat(layout.dir, 'builds');
+    countStat(layout.dir, 'compileSeconds', served.by === 'own' ? served.hit.meta.compileSeconds : 0);
     published = true;
   } else if (origin === 'received' && (role === undefined || role === 'receiver')) {
-    countStat(dir, 'received');
-    countStat(dir, 'bytesReceived', outcome.receivedBytes ?? 0);
+    countStat(layout.dir, 'received');
+    countStat(layout.dir, 'bytesReceived', outcome.receivedBytes ?? 0);
     published = true;
   }
   if (published) {
-    await collectGarbageIfDue(openCacheSync(dir), { maxSize: cache.maxSize, lockStaleMs: cache.lockStaleMs });
+    await collectGarbageIfDue(layout, { maxSize: cache.maxSize, lockStaleMs: cache.lockStaleMs });
   }
 }

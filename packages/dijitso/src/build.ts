@@ -4,8 +4,6 @@ import {
   compressFrame,
   lookupEntry,
   metaBeforePublish,
-  preloadCodecs,
-  preloadHashing,
   publishEntry,
   type CacheHit,
   type CacheLayout,
@@ -38,22 +36,17 @@ export interface BuiltEntry {
   files: EntryToPublish['files'];
 }
 
-/** How a build reports and stops. */
+/** How a build hands over what it compiled. */
 export interface BuildControl {
   /** Gets the entry once it is compiled, before it is published. */
   ship?: (entry: BuiltEntry) => void;
-  /**
-   * Abandons the build: a wait for the lock ends, a generated source is not compiled, a running
-   * compiler is stopped; the call rejects with the signal's reason. A compiled entry is published.
-   */
-  signal?: AbortSignal;
-  /** Called once the compiler runs (never on a hit, nor for a build that fails before). */
-  onCompiling?: () => void;
 }
 
 /**
  * The entry of `job.key` in `job.layout`, built if no process sharing the directory has it:
  * the lock holder looks again, then generates, compiles and publishes; the others wait and load.
+ * `built` is false when the entry was there, or another process published it while this one
+ * waited for the lock.
  */
 export async function obtainEntry(
   job: BuildJob,
@@ -71,7 +64,6 @@ export async function obtainEntry(
     },
     {
       staleMs: job.lock.staleMs,
-      signal: control.signal,
       ...(job.lock.timeoutMs ? { timeoutMs: job.lock.timeoutMs } : {}),
     },
   );
@@ -79,10 +71,9 @@ export async function obtainEntry(
 }
 
 /** Generate, compile and publish; the caller holds the key's lock. */
-async function buildEntry(job: BuildJob, { ship, signal, onCompiling }: BuildControl): Promise<CacheHit> {
+async function buildEntry(job: BuildJob, { ship }: BuildControl): Promise<CacheHit> {
   const { layout, key, signature } = job;
   const code = await runGenerate(job.generate, { signature, params: job.params });
-  signal?.throwIfAborted();
   const dependencies = code.dependencies.map((dependency) => {
     const entry = job.findLoaded(dependency);
     if (entry === undefined) {
@@ -105,8 +96,9 @@ async function buildEntry(job: BuildJob, { ship, signal, onCompiling }: BuildCon
       compressFrame(code.source),
       code.header === undefined ? undefined : compressFrame(code.header),
     ]);
-  // The source and header compress while the compiler runs; only the log waits for it. A failure
-  // there shows again below, where it is not overlapped.
+  // What the steps after the compile need is prepared while the compiler runs, in this one place:
+  // the compressed source and header (only the log waits for the compiler), and koffi's import
+  // for the load. A failure there shows again where it is not overlapped.
   let sources: [Buffer, Buffer | undefined] | undefined;
   const compiled = await compile({
     layout,
@@ -116,14 +108,8 @@ async function buildEntry(job: BuildJob, { ship, signal, onCompiling }: BuildCon
     source: code.source,
     header: code.header,
     dependencies,
-    signal,
-    // So does koffi's import, which the load after this build needs (a failure shows at that load).
     whileCompiling: async () => {
-      onCompiling?.();
       const loader = loaderReady().catch(() => undefined);
-      await preloadCodecs();
-      // Publishing hashes the library; the first hash loads node:crypto (6-8 ms of CPU).
-      preloadHashing();
       sources = await compressSources();
       await loader;
     },

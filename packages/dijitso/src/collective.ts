@@ -3,7 +3,6 @@ import {
   lookupEntry,
   openCacheSync,
   packMsg,
-  preloadHashing,
   randomHex,
   publishEntry,
   readEntryFiles,
@@ -12,7 +11,6 @@ import {
   type CacheLayout,
 } from '@dijitso/core-cache/runtime';
 import { cpuFingerprint } from '@dijitso/compiler';
-import { loaderReady } from '@dijitso/loader';
 import {
   FRAME_VERSION,
   collectiveBuild,
@@ -25,9 +23,15 @@ import {
   type Topology,
 } from '@dijitso/mpi-roles';
 import { obtainEntry, type BuildJob, type BuiltEntry } from './build.js';
-import { HeadStart } from './head-start.js';
 import { PerCommunicator } from './per-comm.js';
 import { reviveError, serializeError } from './wire-errors.js';
+
+/**
+ * The entry a rank loads: one it looked up or published itself (`own`, a checked hit), or one the
+ * leader of its group looked up or published in this very directory during the call (`leader`).
+ */
+export type ServedEntry =
+  { by: 'own'; hit: CacheHit; libPath: string } | { by: 'leader'; key: string; libPath: string };
 
 const setups = new PerCommunicator<string, Promise<{ layout: CacheLayout; topology: Topology }>>();
 
@@ -74,15 +78,11 @@ async function agree(comm: Communicator, failure: unknown): Promise<string> {
   throw reviveError({ ...payload, message: `${payload.message} (raised on rank ${first})` });
 }
 
-/** The entry a call loads: a checked hit, or (`meta` absent) one its group's leader has just checked. */
-export type ServedEntry = Pick<CacheHit, 'key' | 'libPath'> & { meta?: CacheHit['meta'] };
-
 /**
- * Meet the other ranks (once per communicator and directory), run the collective protocol for one
- * key, then find the entry in this rank's own directory. Every rank returns with the library
- * published locally, or every rank throws the same error. A rank the strategy gives a head start
- * looks its directory up first and, on a miss, starts its compiler before meeting the others.
- * `timeoutMs` is the call's bound on every wait (none when undefined).
+ * Meet the other ranks (once per communicator and directory), then run the collective protocol for
+ * one key. Every rank returns with the library published in its own directory, or every rank
+ * throws the same error. `generate` runs only on a rank whose group the plan makes build, which it
+ * does only when no directory of the job holds the library.
  */
 export async function obtainCollective(
   job: Omit<BuildJob, 'layout'>,
@@ -90,55 +90,14 @@ export async function obtainCollective(
   dir: string,
   strategy: BuildStrategy,
   hostSpecific: boolean,
-  timeoutMs?: number,
-): Promise<{ hit: ServedEntry; outcome: CollectiveOutcome }> {
-  const ahead = headStartFor(strategy, comm.rank) ? HeadStart.begin(job, dir) : undefined;
-  try {
-    // Meet the other ranks once this rank's compiler runs. They start their calls at the same
-    // moment: with more ranks than cores, meeting them first gives their work the CPU this rank
-    // needs to lock, generate and spawn, which waits for the compiler anyway.
-    if (ahead) await ahead.underway(Math.min(HEAD_START_LEAD_MS, (timeoutMs ?? Infinity) / 4));
-    const { layout, topology } = await setupCollective(comm, dir);
-    return await obtainInGroups({ ...job, layout }, comm, topology, strategy, hostSpecific, ahead);
-  } finally {
-    if (ahead) {
-      ahead.abandon();
-      await ahead.settled();
-    }
-  }
-}
-
-// The longest a head start holds back the rendezvous. With 8 ranks on 2 cores, rank 0 took
-// 76-116 ms from the start of its call to the compiler's fork while meeting the others, and
-// 51-71 ms when it met them after; a generate or a lock wait longer than this may well be moot
-// (another directory may have the library), so the ranks meet anyway. Nor longer than a quarter of
-// the call's timeout, which bounds the others' wait for this rank in their first collective.
-const HEAD_START_LEAD_MS = 250;
-
-// A strategy's own code runs on one rank here, before any collective: a throw means no head start.
-function headStartFor(strategy: BuildStrategy, rank: number): boolean {
-  try {
-    return strategy.headStart?.(rank) === true;
-  } catch {
-    return false;
-  }
-}
-
-async function obtainInGroups(
-  job: BuildJob,
-  comm: Communicator,
-  topology: Topology,
-  strategy: BuildStrategy,
-  hostSpecific: boolean,
-  ahead: HeadStart | undefined,
-): Promise<{ hit: ServedEntry; outcome: CollectiveOutcome }> {
-  const { layout, key } = job;
-  // Only leaders look before the first collective: their flags decide. A member whose leader found
-  // the entry loads it without a look of its own, since the leader has just checked that very file
-  // in the same directory. With more ranks than cores, any work before the collective keeps the
-  // ranks that are already there polling for the CPU the others need.
-  const own = topology.isLeader ? await (ahead ? ahead.own() : lookupEntry(layout, key)) : null;
-  // What this rank published (built, or received), or found published under the lock.
+): Promise<{ layout: CacheLayout; served: ServedEntry; outcome: CollectiveOutcome }> {
+  const { layout, topology } = await setupCollective(comm, dir);
+  const { key } = job;
+  const built = { ...job, layout };
+  // Only leaders look: their flags decide. A member whose leader found the entry loads it without
+  // a look of its own, since the leader has just checked that very file in the same directory.
+  const own = topology.isLeader ? await lookupEntry(layout, key) : null;
+  // What this rank published (built, received, or found published under the lock).
   let published: CacheHit | undefined;
   const outcome = await collectiveBuild(
     topology,
@@ -148,13 +107,12 @@ async function obtainInGroups(
     {
       lookup: async () => own !== null,
       build: async (ship) => {
-        const handOver = (entry: BuiltEntry): void => ship(entryFrame(key, entry));
-        published = ahead?.building
-          ? await ahead.join(handOver)
-          : (await obtainEntry(job, { ship: handOver })).hit;
+        const obtained = await obtainEntry(built, { ship: (entry) => ship(entryFrame(key, entry)) });
+        published = obtained.hit;
+        return obtained.built;
       },
       readEntry: async () => {
-        const hit = await lookupEntry(layout, key);
+        const hit = own ?? (await lookupEntry(layout, key));
         if (!hit) throw new CacheCorruptError(`${layout.lib(key)} vanished before it could be sent`);
         const files = await readEntryFiles(layout, hit);
         return entryFrame(key, { meta: hit.meta, lib: files.lib, files });
@@ -175,44 +133,21 @@ async function obtainInGroups(
       },
       serializeError,
       reviveError,
-      whileWaiting: ({ receives }) => {
-        ahead?.abandon();
-        prepareSoon(receives);
-      },
     },
   );
-  if (outcome.origin === 'disk' && own !== null) return { hit: own, outcome };
-  // Every group succeeded (else collectiveBuild threw): a leader that built or received the entry
-  // has the one it published, and a member loads what its leader found or published in this very
-  // directory, without a look of its own. A cold call's end is 8 ranks waking at once on 2 cores,
-  // where a second look at a file just written is time on the slowest rank.
-  if (published !== undefined) return { hit: published, outcome };
-  if (!topology.isLeader) return { hit: { key, libPath: layout.lib(key) }, outcome };
-  // No quarantine here: moving files is only safe under the key's lock, which this rank does not hold.
-  const hit = await lookupEntry(layout, key);
+  // Every group succeeded, else collectiveBuild threw: a leader holds the entry it found or
+  // published, and a member loads what its leader did in this very directory.
+  if (!topology.isLeader) {
+    return { layout, served: { by: 'leader', key, libPath: layout.lib(key) }, outcome };
+  }
+  const hit = published ?? own;
   if (!hit) {
+    // A validated plan leaves no group without the entry, and only its leader acts for a group.
     throw new CacheCorruptError(
-      `Rank ${comm.rank}: ${layout.lib(key)} is missing or corrupt right after the collective build ` +
-        `(group ${topology.group}, ${outcome.origin})`,
+      `Rank ${comm.rank}: no entry for ${key} in ${layout.dir} after the collective call (${outcome.origin})`,
     );
   }
-  return { hit, outcome };
-}
-
-// How long a rank waiting for a build lets the builder start its compiler before loading what it
-// needs afterwards: koffi for the load, and node:crypto to check a received library. With 8 ranks
-// on 2 cores a builder without a head start takes 20-30 ms from the plan to the compiler's fork
-// (lock, generate, staging): 7 imports at once took the CPU it needed and delayed the compiler by
-// 50-70 ms, while imports left to the load ran after the build and added about 60 ms there (80 ms
-// at 8 ranks with a head start). A build shorter than this loses nothing: the load and the check
-// load what they need themselves.
-const PREPARE_DELAY_MS = 100;
-
-function prepareSoon(receives: boolean): void {
-  setTimeout(() => {
-    void loaderReady().catch(() => undefined);
-    if (receives) preloadHashing();
-  }, PREPARE_DELAY_MS).unref();
+  return { layout, served: { by: 'own', hit, libPath: hit.libPath }, outcome };
 }
 
 function entryFrame(key: string, entry: BuiltEntry): EntryFrame {

@@ -1,14 +1,15 @@
+import { resolve } from 'node:path';
 import {
   DijitsoError,
   ParameterError,
   cacheKey,
   countStat,
   describe,
-  libraryCacheDir,
   openCache,
   validateSignature,
+  type CacheLayout,
 } from '@dijitso/core-cache/runtime';
-import { buildHash, effectiveBuild, isHostSpecific, type EffectiveBuildParams } from '@dijitso/compiler';
+import { buildHash, effectiveBuild, isHostSpecific } from '@dijitso/compiler';
 import { LibraryTable, loadLibrary, loaderReady, type Library } from '@dijitso/loader';
 import {
   boundedCommunicator,
@@ -18,12 +19,12 @@ import {
   type Communicator,
   type Role,
 } from '@dijitso/mpi-roles';
-import { recordJitCall } from './accounting.js';
+import { recordJitCall, type CallOutcome } from './accounting.js';
 import { obtainEntry, type BuildJob } from './build.js';
 import { obtainCollective, type ServedEntry } from './collective.js';
 import { PerCommunicator } from './per-comm.js';
 import type { GenerateFn } from './generate.js';
-import { PARAMETER_ENVIRONMENT, resolveParams, type JitParams, type ResolvedParams } from './params.js';
+import { resolveParams, type JitParams } from './params.js';
 
 /** Where a library came from. */
 export type Origin = 'memory' | 'disk' | 'built' | 'received';
@@ -33,9 +34,8 @@ export interface JitOptions {
   /** The program's unique name for the code: `[A-Za-z0-9_.-]{1,200}`, not starting with `.`. */
   signature: string;
   /**
-   * Produces the code; called only when this rank's cache directory lacks it, on a rank that builds.
-   * Under MPI a rank with a head start (rank 0 for 'root' and 'node') calls it before the ranks know
-   * whether another directory holds the code: if one does, that build is abandoned.
+   * Produces the code; called only on a miss, by the process that builds: under MPI only on a rank
+   * whose group the strategy makes build, and only when no cache directory of the job holds the code.
    */
   generate: GenerateFn;
   /** Cache and build parameters, over the config files and the environment. */
@@ -94,42 +94,54 @@ function commId(comm: Communicator | undefined): number {
   return id;
 }
 
-// What, besides the signature, decides the library; compared on every in-memory hit.
-function callFingerprint(options: JitOptions): string {
-  let call: string;
-  try {
-    call = JSON.stringify(options.params ?? null);
-  } catch {
-    call = `unserializable:${Math.random()}`;
+/** A call whose options were checked. */
+interface CheckedCall {
+  signature: string;
+  generate: GenerateFn;
+  params: JitParams | undefined;
+  comm: Communicator | undefined;
+  strategy: string | BuildStrategy | undefined;
+  timeout: number | undefined;
+}
+
+/** Check every option of a call; memory hits included, so a bad call fails the same way every time. */
+function checkOptions(options: unknown): CheckedCall {
+  if (typeof options !== 'object' || options === null) {
+    throw new ParameterError(
+      `Expected an object { signature, generate, params? } for jit() but received ${describe(options)}`,
+    );
   }
-  const strategy = typeof options.strategy === 'object' ? options.strategy?.name : options.strategy;
-  const comm = commId(options.comm);
-  // DIJITSO_STRATEGY is read by the strategy registry: it picks the directory layout under MPI.
-  const env = [...PARAMETER_ENVIRONMENT, 'DIJITSO_STRATEGY'].map((name) => process.env[name]).join('|');
-  // The working directory holds a config file and anchors relative cache directories.
-  return `${call}|${env}|${process.cwd()}|${strategy}|${comm}`;
-}
-
-interface ResolvedCall {
-  params: ResolvedParams;
-  build: EffectiveBuildParams;
-  buildHash: string;
-}
-// Parameters, build and build hash per call fingerprint, which covers everything they are computed
-// from (config files are read once per process): a repeated call skips resolving and hashing.
-const resolvedCalls = new Map<string, ResolvedCall>();
-const RESOLVED_CALLS_KEPT = 256;
-
-function resolveCall(options: JitOptions, fingerprint: string): ResolvedCall {
-  const known = resolvedCalls.get(fingerprint);
-  if (known !== undefined) return known;
-  const { params } = resolveParams(options.params);
-  const build = effectiveBuild(params.build);
-  const resolved = { params, build, buildHash: buildHash(build) };
-  // Unserializable params get a fresh fingerprint on every call: keep the map bounded.
-  if (resolvedCalls.size >= RESOLVED_CALLS_KEPT) resolvedCalls.clear();
-  resolvedCalls.set(fingerprint, resolved);
-  return resolved;
+  const given = options as Record<string, unknown>;
+  for (const name of Object.keys(given)) {
+    if (!JIT_OPTION_KEYS.includes(name)) {
+      throw new ParameterError(
+        `Unknown option ${name} of jit(); valid options are: ${JIT_OPTION_KEYS.join(', ')}`,
+      );
+    }
+  }
+  const signature = validateSignature(given.signature);
+  if (typeof given.generate !== 'function') {
+    throw new ParameterError(`Expected a function for generate but received ${describe(given.generate)}`);
+  }
+  if (given.comm !== undefined && !isCommunicator(given.comm)) {
+    throw new ParameterError(
+      `Expected a communicator (rank, size, barrier, bcast, allgather, split) for comm but received ${describe(given.comm)}`,
+    );
+  }
+  const timeout = given.timeout;
+  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout > 0))) {
+    throw new ParameterError(
+      `Expected a positive number of milliseconds for timeout but received ${describe(timeout)}`,
+    );
+  }
+  return {
+    signature,
+    generate: given.generate as GenerateFn,
+    params: given.params as JitParams | undefined,
+    comm: given.comm as Communicator | undefined,
+    strategy: given.strategy as string | BuildStrategy | undefined,
+    timeout: timeout as number | undefined,
+  };
 }
 
 /**
@@ -138,9 +150,9 @@ function resolveCall(options: JitOptions, fingerprint: string): ResolvedCall {
  * With `comm`, the call is collective: the strategy decides who compiles and who receives.
  */
 export async function jit(options: JitOptions): Promise<JitResult> {
-  const comm = typeof options === 'object' && options !== null ? options.comm : undefined;
-  if (comm !== undefined && isCommunicator(comm)) return inTurn(comm, () => jitNow(options));
-  return jitNow(options);
+  const call = checkOptions(options);
+  if (call.comm !== undefined) return inTurn(call.comm, () => jitNow(call));
+  return jitNow(call);
 }
 
 const turns = new WeakMap<Communicator, Promise<unknown>>();
@@ -160,54 +172,27 @@ function inTurn<T>(comm: Communicator, call: () => Promise<T>): Promise<T> {
   return mine;
 }
 
-async function jitNow(options: JitOptions): Promise<JitResult> {
-  if (typeof options !== 'object' || options === null) {
-    throw new ParameterError(
-      `Expected an object { signature, generate, params? } for jit() but received ${describe(options)}`,
-    );
+async function jitNow(call: CheckedCall): Promise<JitResult> {
+  const { signature, comm, timeout } = call;
+  const { params } = resolveParams(call.params);
+  const build = effectiveBuild(params.build);
+  const key = cacheKey(signature, buildHash(build));
+  const strategy = comm === undefined ? undefined : resolveStrategy(call.strategy);
+  const dir = resolve(
+    (comm !== undefined && strategy?.directory?.(params.cache.dir, comm.rank)) || params.cache.dir,
+  );
+  const fingerprint = `${key}\0${dir}\0${commId(comm)}`;
+  const loaded = table.get(signature);
+  if (loaded !== undefined && loaded.fingerprint === fingerprint) {
+    countStat(loaded.cacheDir, 'memoryHits');
+    return { lib: loaded.lib, signature, key, path: loaded.path, origin: 'memory' };
   }
-  const fingerprint = callFingerprint(options);
-  const loaded = table.get(options.signature);
-  if (loaded !== undefined && loaded.paramsFingerprint === fingerprint) {
-    countStat(libraryCacheDir(loaded.path), 'memoryHits');
-    return {
-      lib: loaded.lib,
-      signature: loaded.signature,
-      key: loaded.key,
-      path: loaded.path,
-      origin: 'memory',
-    };
-  }
-  for (const name of Object.keys(options)) {
-    if (!JIT_OPTION_KEYS.includes(name)) {
-      throw new ParameterError(
-        `Unknown option ${name} of jit(); valid options are: ${JIT_OPTION_KEYS.join(', ')}`,
-      );
-    }
-  }
-  const signature = validateSignature(options.signature);
-  if (typeof options.generate !== 'function') {
-    throw new ParameterError(`Expected a function for generate but received ${describe(options.generate)}`);
-  }
-  if (options.comm !== undefined && !isCommunicator(options.comm)) {
-    throw new ParameterError(
-      `Expected a communicator (rank, size, barrier, bcast, allgather, split) for comm but received ${describe(options.comm)}`,
-    );
-  }
-  const timeout = options.timeout;
-  if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout > 0))) {
-    throw new ParameterError(
-      `Expected a positive number of milliseconds for timeout but received ${describe(timeout)}`,
-    );
-  }
-  const { params, build, buildHash: hash } = resolveCall(options, fingerprint);
-  const key = cacheKey(signature, hash);
   const job: Omit<BuildJob, 'layout'> = {
     key,
     signature,
     build,
-    generate: options.generate,
-    params: options.params ?? {},
+    generate: call.generate,
+    params: call.params ?? {},
     findLoaded: (dependency) => table.get(dependency),
     lock: {
       staleMs: params.cache.lockStaleMs,
@@ -215,26 +200,26 @@ async function jitNow(options: JitOptions): Promise<JitResult> {
     },
   };
 
-  let hit: ServedEntry;
-  let result: Omit<JitResult, 'lib' | 'path'>;
-  if (options.comm === undefined) {
-    const layout = await openCache(params.cache.dir);
+  let layout: CacheLayout;
+  let served: ServedEntry;
+  let result: Omit<JitResult, 'lib' | 'path' | 'origin'> & CallOutcome;
+  if (comm === undefined || strategy === undefined) {
+    layout = await openCache(dir);
     const obtained = await obtainEntry({ ...job, layout });
-    hit = obtained.hit;
+    served = { by: 'own', hit: obtained.hit, libPath: obtained.hit.libPath };
     result = { signature, key, origin: obtained.built ? 'built' : 'disk' };
   } else {
-    const comm = timeout === undefined ? options.comm : bounded(options.comm, timeout);
-    const strategy = resolveStrategy(options.strategy);
-    const dir = strategy.directory?.(params.cache.dir, comm.rank) ?? params.cache.dir;
-    const obtained = await obtainCollective(job, comm, dir, strategy, isHostSpecific(build), timeout);
-    hit = obtained.hit;
+    const bound = timeout === undefined ? comm : bounded(comm, timeout);
+    const obtained = await obtainCollective(job, bound, dir, strategy, isHostSpecific(build));
+    ({ layout, served } = obtained);
     const { origin, role, receivedBytes, builds } = obtained.outcome;
     result = { signature, key, origin, role, receivedBytes, builds };
   }
-  const lib = await load(hit, signature);
-  table.set({ signature, key, lib, path: hit.libPath, paramsFingerprint: fingerprint });
-  await recordJitCall(hit, result, params.cache);
-  return { ...result, lib, path: hit.libPath };
+  const { libPath } = served;
+  const lib = await load(served, signature);
+  table.set({ signature, key, lib, path: libPath, cacheDir: layout.dir, fingerprint });
+  await recordJitCall(layout, served, result, params.cache);
+  return { ...result, lib, path: libPath };
 }
 
 function earliest(...limits: Array<number | undefined>): number | undefined {
@@ -249,27 +234,28 @@ function bounded(comm: Communicator, timeoutMs: number): Communicator {
   return boundedComms.get(comm, timeoutMs, () => boundedCommunicator(comm, timeoutMs));
 }
 
-async function load(hit: ServedEntry, signature: string): Promise<Library> {
+async function load(served: ServedEntry, signature: string): Promise<Library> {
+  const { libPath } = served;
   try {
     await loaderReady();
   } catch (error) {
-    throw new JitLoadError(`Cannot load ${hit.libPath} (${signature}): ${(error as Error).message}`, {
+    throw new JitLoadError(`Cannot load ${libPath} (${signature}): ${(error as Error).message}`, {
       cause: error,
     });
   }
   try {
-    return await loadLibrary(hit.libPath);
+    return await loadLibrary(libPath);
   } catch (error) {
-    // A member loads what its group's leader found, without a look of its own (see obtainCollective).
-    const unchecked =
-      hit.meta === undefined
-        ? " The leader of this rank's group found that entry in the same directory: if the file is " +
-          'missing, the ranks called jit() with different parameters, or it was removed meanwhile.'
-        : '';
+    const leaders =
+      served.by === 'own'
+        ? ''
+        : " The leader of this rank's group found that entry in the same directory during this call: " +
+          'if the file is missing, the ranks called jit() with different parameters (their keys differ), ' +
+          'or it was removed meanwhile.';
     throw new JitLoadError(
-      `The dynamic loader refused ${hit.libPath} (${signature}): ${(error as Error).message}. ` +
+      `The dynamic loader refused ${libPath} (${signature}): ${(error as Error).message}. ` +
         'If a dependency is missing, jit it first into the same cache directory.' +
-        unchecked,
+        leaders,
       { cause: error },
     );
   }

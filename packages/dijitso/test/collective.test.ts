@@ -57,6 +57,42 @@ test('node strategy compiles once per directory', async () => {
   assert.equal(generate.calls, 3);
 });
 
+test('one directory holds the library, the others are empty: no generate call under any strategy', async () => {
+  for (const strategy of ['root', 'node', 'process']) {
+    const root = await tempDir();
+    const dirOf = (rank: number): string =>
+      strategy === 'process' ? join(root, 'node') : join(root, `node-${rank >> 1}`);
+    // The last directory gets the library from a process without MPI first.
+    const holder = strategy === 'process' ? join(root, 'node', 'rank-5') : dirOf(5);
+    await jit({
+      signature: `fake_divergent_${strategy}`,
+      generate: counting(ADD),
+      params: { cache: { dir: holder } },
+    });
+    const generate = counting(ADD);
+    const results = await Promise.allSettled(
+      createFakeWorld(6).map((comm) =>
+        jit({
+          signature: `fake_divergent_${strategy}`,
+          generate,
+          comm,
+          strategy,
+          params: { cache: { dir: dirOf(comm.rank) } },
+        }),
+      ),
+    );
+    const values = fulfilled(results);
+    assert.equal(generate.calls, 0, strategy);
+    assert.ok(
+      values.every((v) => v.builds === 0),
+      strategy,
+    );
+    assert.equal(values[5]!.origin, 'disk', strategy);
+    assert.equal(values[0]!.origin, 'received', strategy);
+    for (const v of values) assert.equal(v.lib.func('int add(int a, int b)')(20, 22), 42);
+  }
+});
+
 test('a compile error on the builder is the same JitCompileError on every rank', async () => {
   const generate = counting('extern "C" int f() { return missing_symbol_x; }\n');
   const { results } = await sixRanks('fake_broken', 'root', generate);

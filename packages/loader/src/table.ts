@@ -7,8 +7,10 @@ export interface TableEntry {
   key: string;
   lib: Library;
   path: string;
-  /** Fingerprint of the call parameters that resolved to `key`, to tell a same-signature call with other params. */
-  paramsFingerprint: string;
+  /** The cache directory it was loaded from. */
+  cacheDir: string;
+  /** What besides the signature decided this entry (the caller's own string): a call with another is no hit. */
+  fingerprint: string;
 }
 
 /** The in-memory table signature → loaded library of this process. */

@@ -2,8 +2,8 @@ import { DijitsoError } from '@dijitso/core-cache/runtime';
 
 /** A strategy that is unknown, malformed, or whose plan would leave a group without the library. */
 export class StrategyError extends DijitsoError {
-  constructor(message: string) {
-    super('STRATEGY_INVALID', message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STRATEGY_INVALID', message, options);
   }
 }
 

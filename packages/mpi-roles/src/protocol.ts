@@ -9,6 +9,7 @@ import {
 } from './frames.js';
 import type { BuildStrategy, BuildTraits, Plan } from './strategies/types.js';
 import { validatePlan } from './strategies/validate.js';
+import { StrategyError } from './errors.js';
 import type { Communicator } from './communicator.js';
 import { leadersCommunicator } from './leaders.js';
 import type { Topology } from './topology.js';
@@ -24,11 +25,12 @@ export interface CollectiveSteps {
   /** Does this group's directory hold a valid entry? */
   lookup(): Promise<boolean>;
   /**
-   * Build and publish into this group's directory. A build that holds the entry in memory before
-   * publishing it may hand it to `ship`: a sending leader broadcasts it at once, so the receivers
-   * publish while this directory does.
+   * Build and publish into this group's directory; resolves true when this rank compiled, false
+   * when another process sharing the directory published the entry meanwhile. A build that holds
+   * the entry in memory before publishing it may hand it to `ship`: a sending leader broadcasts it
+   * at once, so the receivers publish while this directory does.
    */
-  build(ship: (frame: EntryFrame) => void): Promise<void>;
+  build(ship: (frame: EntryFrame) => void): Promise<boolean>;
   /** Read this group's entry for shipping. */
   readEntry(): Promise<EntryFrame>;
   /** Verify and publish a received entry into this group's directory. */
@@ -37,13 +39,6 @@ export interface CollectiveSteps {
   serializeError(error: unknown): ErrorPayload;
   /** Rebuild an error raised elsewhere, as an instance of the right class. */
   reviveError(payload: ErrorPayload): Error;
-  /**
-   * Called once on each rank that will wait for another rank's build (every rank but the building
-   * leaders), as soon as the plan is known: a place to start work the rank needs afterwards, which
-   * then runs while it waits. `receives` is true on a leader whose group will be sent the entry
-   * (it then calls `publish`). It must not throw; its promise, if any, is not awaited.
-   */
-  whileWaiting?(what: { receives: boolean }): void;
 }
 
 /** The outcome on this rank. */
@@ -52,7 +47,7 @@ export interface CollectiveOutcome {
   role: Role;
   /** Bytes this rank's group received over `leadersComm`. */
   receivedBytes: number;
-  /** Groups that compiled, job-wide (0 when every group hit). */
+  /** Groups that compiled, job-wide (0 when every group hit or found the entry under its lock). */
   builds: number;
   /** The plan, when one was needed. */
   plan: Plan | null;
@@ -70,7 +65,7 @@ interface GroupReport {
 }
 
 /**
- * One collective jit step (DESIGN §5): leaders look up their directory and an allgather tells
+ * One collective jit call (docs/ARCHITECTURE.md, "The collective protocol"): leaders look up their directory and an allgather tells
  * everyone which groups hit; when all did, that was the only communication. Otherwise the
  * strategy plans, builders build, senders broadcast frames over `leadersComm`, receivers publish;
  * an allgather of every group's report makes every rank return the same way, or throw the same
@@ -96,13 +91,7 @@ export async function collectiveBuild(
       plan: null,
     };
   }
-  // Same inputs on every rank: a strategy that throws throws everywhere, before any rank waits.
-  const plan = validatePlan(strategy.plan(topology, hits, traits), topology, hits, traits, strategy.name);
-  if (!(topology.isLeader && plan.builders.includes(topology.group))) {
-    const receives =
-      topology.isLeader && plan.transfers.some((transfer) => transfer.to.includes(topology.group));
-    steps.whileWaiting?.({ receives });
-  }
+  const plan = validatePlan(planOf(strategy, topology, hits, traits), topology, hits, traits, strategy.name);
 
   // Frames travel over the leaders' communicator, made on the first call that sends one.
   const leaders = plan.transfers.length > 0 ? () => leadersCommunicator(topology, comm) : null;
@@ -124,7 +113,7 @@ export async function collectiveBuild(
     origin: ORIGINS[mine.origin] ?? 'disk',
     role: topology.isLeader ? mine.role : 'member',
     receivedBytes: mine.receivedBytes,
-    builds: plan.builders.length,
+    builds: reports.filter((r) => r.origin === ORIGINS.indexOf('built')).length,
     plan,
   };
 }
@@ -162,7 +151,12 @@ async function leaderSteps(
         shipped = frame;
         handedOver();
       })
-      .catch((cause: unknown) => fail(cause))
+      .then(
+        (compiled) => {
+          if (!compiled) origin = 'disk';
+        },
+        (cause: unknown) => fail(cause),
+      )
       .finally(handedOver);
   }
   // Made while the build runs: a builder's own work goes first.
@@ -207,6 +201,25 @@ async function leaderSteps(
   const report: GroupReport = { origin: ORIGINS.indexOf(origin), receivedBytes, role };
   if (failure) report.error = failure;
   return { report, error };
+}
+
+// A user's plan runs on every rank with the same inputs: a throw throws everywhere, before any rank
+// waits, and becomes a StrategyError that names the strategy.
+function planOf(
+  strategy: BuildStrategy,
+  topology: Topology,
+  hits: ReadonlyArray<boolean>,
+  traits: BuildTraits,
+): unknown {
+  try {
+    return strategy.plan(topology, hits, traits);
+  } catch (error) {
+    if (error instanceof StrategyError) throw error;
+    throw new StrategyError(
+      `Strategy "${strategy.name}" failed to make a plan: ${(error as Error)?.message ?? String(error)}`,
+      { cause: error },
+    );
+  }
 }
 
 /** The default error serialization: code, name, message; the rest stays on the failing rank. */

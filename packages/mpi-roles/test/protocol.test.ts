@@ -24,22 +24,20 @@ class Disks {
   readEntries = 0;
   /** Calls of `split` over all ranks. */
   splits = 0;
-  /** Ranks that were told to wait for another's build, in call order. */
-  waiting: number[] = [];
-  /** Ranks told, while waiting, that their group will be sent the entry. */
-  toReceive: number[] = [];
+  /** Directories where another process publishes the entry while this job's builder waits for the lock. */
+  publishedElsewhere = new Set<string>();
   /** Set: builds hand their entry over, then wait for this before they end. */
   shipThenWait?: () => Promise<void>;
   constructor(readonly failBuild?: string) {}
 
-  steps(dir: string, rank: number): CollectiveSteps {
+  steps(dir: string): CollectiveSteps {
     return {
-      whileWaiting: ({ receives }) => {
-        this.waiting.push(rank);
-        if (receives) this.toReceive.push(rank);
-      },
       lookup: async () => this.held.get(dir) ?? false,
       build: async (ship) => {
+        if (this.publishedElsewhere.has(dir)) {
+          this.held.set(dir, true);
+          return false;
+        }
         this.builds += 1;
         if (this.failBuild) throw new DijitsoError('JIT_COMPILE_FAILED', this.failBuild);
         if (this.shipThenWait) {
@@ -47,6 +45,7 @@ class Disks {
           await this.shipThenWait();
         }
         this.held.set(dir, true);
+        return true;
       },
       readEntry: async () => {
         this.readEntries += 1;
@@ -86,13 +85,7 @@ async function job(
   for (let call = 0; call < calls; call++, disks.held.clear()) {
     results = await Promise.allSettled(
       counted.map((comm, rank) =>
-        collectiveBuild(
-          topologies[rank]!,
-          comm,
-          strategy,
-          { hostSpecific: false },
-          disks.steps(dirOf(rank), rank),
-        ),
+        collectiveBuild(topologies[rank]!, comm, strategy, { hostSpecific: false }, disks.steps(dirOf(rank))),
       ),
     );
   }
@@ -120,10 +113,19 @@ test('root: one build, the other groups receive', async () => {
     ['builder', 'member', 'receiver', 'member', 'receiver', 'member'],
   );
   assert.ok(outcomes.every((o) => o.builds === 1));
-  // Everyone but the builder has time for other work, and is told so once.
-  assert.deepEqual(disks.waiting.sort(), [1, 2, 3, 4, 5]);
-  // Of those, the leaders of the receiving groups learn that they will publish.
-  assert.deepEqual(disks.toReceive.sort(), [2, 4]);
+});
+
+test('a builder that finds the entry published by another process under its lock reports disk, not built', async () => {
+  const disks = new Disks();
+  disks.publishedElsewhere.add('node-0');
+  const outcomes = values(await job(rootStrategy, disks));
+  assert.equal(disks.builds, 0);
+  assert.deepEqual(
+    outcomes.map((o) => o.origin),
+    ['disk', 'disk', 'received', 'received', 'received', 'received'],
+  );
+  assert.equal(outcomes[0]!.role, 'builder');
+  assert.ok(outcomes.every((o) => o.builds === 0));
 });
 
 test('a builder that hands its entry over has it sent before its own publish ends', async () => {
@@ -131,8 +133,8 @@ test('a builder that hands its entry over has it sent before its own publish end
   let bothPublished = (): void => undefined;
   const published = new Promise<void>((resolve) => (bothPublished = resolve));
   const original = disks.steps.bind(disks);
-  disks.steps = (dir, rank) => {
-    const steps = original(dir, rank);
+  disks.steps = (dir) => {
+    const steps = original(dir);
     return {
       ...steps,
       publish: async (frame) => {
@@ -163,31 +165,38 @@ test('node: one build per group; process: one per rank', async () => {
   const node = new Disks();
   values(await job(nodeStrategy, node));
   assert.equal(node.builds, 3);
-  assert.deepEqual(node.waiting.sort(), [1, 3, 5]);
-  assert.deepEqual(node.toReceive, []);
+  assert.equal(node.published, 0);
   const processes = new Disks();
   values(await job(processStrategy, processes, 6, (rank) => `rank-${rank}`));
   assert.equal(processes.builds, 6);
-  assert.deepEqual(processes.waiting, []);
 });
 
-test('a group holding the binary ships it: no compile, no hang', async () => {
-  const disks = new Disks();
-  disks.held.set('node-1', true);
-  const outcomes = values(await job(rootStrategy, disks));
-  assert.equal(disks.builds, 0);
-  assert.deepEqual(
-    outcomes.map((o) => o.origin),
-    ['received', 'received', 'disk', 'disk', 'received', 'received'],
-  );
-  assert.equal(outcomes[2]!.role, 'sender');
+test('a group holding the binary ships it under every strategy: no compile, no hang', async () => {
+  for (const [strategy, dirOf] of [
+    [rootStrategy, (rank: number) => `node-${rank >> 1}`],
+    [nodeStrategy, (rank: number) => `node-${rank >> 1}`],
+    [processStrategy, (rank: number) => `rank-${rank >> 1}-${rank & 1}`],
+  ] as const) {
+    const disks = new Disks();
+    disks.held.set(dirOf(2), true);
+    const outcomes = values(await job(strategy, disks, 6, dirOf));
+    assert.equal(disks.builds, 0, strategy.name);
+    assert.equal(outcomes[2]!.origin, 'disk', strategy.name);
+    assert.equal(outcomes[2]!.role, 'sender', strategy.name);
+    assert.ok(
+      outcomes.every(
+        (o, rank) => rank === 2 || o.origin === (dirOf(rank) === dirOf(2) ? 'disk' : 'received'),
+      ),
+      `${strategy.name}: ${outcomes.map((o) => o.origin)}`,
+    );
+  }
 });
 
 test('all groups hit: one allgather, nothing built or sent', async () => {
   const disks = new Disks();
   for (const dir of ['node-0', 'node-1', 'node-2']) disks.held.set(dir, true);
   const outcomes = values(await job(rootStrategy, disks));
-  assert.equal(disks.builds + disks.published + disks.splits + disks.waiting.length, 0);
+  assert.equal(disks.builds + disks.published + disks.splits, 0);
   assert.ok(outcomes.every((o) => o.origin === 'disk' && o.plan === null));
 });
 
@@ -221,4 +230,23 @@ test('a strategy whose plan is invalid fails on every rank', async () => {
   assert.ok(
     results.every((r) => r.status === 'rejected' && /would end without the library/.test(String(r.reason))),
   );
+});
+
+test('a strategy whose plan throws raises a StrategyError naming it on every rank, before any build', async () => {
+  const broken: BuildStrategy = {
+    name: 'broken',
+    plan: () => {
+      throw new TypeError('no plan today');
+    },
+  };
+  const disks = new Disks();
+  const results = await job(broken, disks);
+  assert.equal(disks.builds, 0);
+  for (const result of results) {
+    assert.equal(result.status, 'rejected');
+    const reason = (result as PromiseRejectedResult).reason as DijitsoError;
+    assert.equal(reason.code, 'STRATEGY_INVALID');
+    assert.match(reason.message, /Strategy "broken" failed to make a plan: no plan today/);
+    assert.ok(reason.cause instanceof TypeError);
+  }
 });

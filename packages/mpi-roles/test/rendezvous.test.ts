@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { openCache } from '@dijitso/core-cache';
-import { createFakeWorld, discoverTopology, leadersCommunicator, rendezvousRuns } from '../src/index.js';
+import {
+  RendezvousError,
+  createFakeWorld,
+  discoverTopology,
+  leadersCommunicator,
+  rendezvousRuns,
+  type Communicator,
+} from '../src/index.js';
 import { fakeJob, tempDir } from './helpers.js';
 
 test('ranks 2k and 2k+1 sharing node-k form three groups; the leaders get a communicator', async () => {
@@ -55,4 +63,40 @@ test('CPU fingerprints and hosts are known per group', async () => {
   );
   assert.deepEqual(topologies[0]!.cpus, ['intel', 'arm']);
   assert.equal(topologies[0]!.hosts.length, 2);
+});
+
+test('views that stay inconsistent are a RendezvousError on every rank, naming the directory', async () => {
+  const root = await tempDir();
+  const world = createFakeWorld(3);
+  const dirs = [join(root, 'a'), join(root, 'a'), join(root, 'b')];
+  const layouts = await Promise.all(dirs.map((dir) => openCache(dir)));
+  // Rank 1's directory listing shows a probe of rank 2 that is not there (a stale listing cache):
+  // after each barrier it plants one, in every attempt.
+  const real = world[1]!;
+  const seesGhost: Communicator = {
+    rank: 1,
+    size: 3,
+    bcast: (data, root) => real.bcast(data, root),
+    allgather: (data) => real.allgather(data),
+    split: (color, key) => real.split(color, key),
+    barrier: async () => {
+      await real.barrier();
+      const own = (await readdir(layouts[1]!.commDir)).find((name) => name.endsWith('.1'));
+      if (own) await writeFile(join(layouts[1]!.commDir, `${own.slice(0, -2)}.2`), '');
+    },
+  };
+  const comms = [world[0]!, seesGhost, world[2]!];
+  const results = await Promise.allSettled(
+    comms.map((comm, rank) => discoverTopology(comm, layouts[rank]!, { cpu: 'x', attempts: 2 })),
+  );
+  for (const result of results) {
+    assert.equal(result.status, 'rejected');
+    const error = (result as PromiseRejectedResult).reason as Error;
+    assert.ok(error instanceof RendezvousError, String(error));
+    assert.equal((error as RendezvousError).code, 'RENDEZVOUS_FAILED');
+    assert.match(
+      error.message,
+      /disagree on who shares the cache directory .* after 2 attempts: rank \d sees/,
+    );
+  }
 });

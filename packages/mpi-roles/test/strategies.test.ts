@@ -70,9 +70,9 @@ test('root ships host-specific builds only between equal CPUs', () => {
   );
 });
 
-test('node and process build in every group that misses', () => {
-  assert.deepEqual(nodeStrategy.plan(topology(3), [false, true, false], plain), {
-    builders: [0, 2],
+test('node and process build in every group when none holds the binary', () => {
+  assert.deepEqual(nodeStrategy.plan(topology(3), [false, false, false], plain), {
+    builders: [0, 1, 2],
     transfers: [],
   });
   assert.deepEqual(processStrategy.plan(topology(2), [false, false], plain), {
@@ -82,27 +82,22 @@ test('node and process build in every group that misses', () => {
   assert.equal(processStrategy.directory!('/c', 5), '/c/rank-5');
 });
 
-test('a head start goes only to a rank whose group builds whenever every group misses', () => {
-  for (const cpus of [undefined, ['a', 'b', 'a']]) {
-    for (const hostSpecific of [false, true]) {
-      const t = topology(3, cpus);
-      for (const strategy of [rootStrategy, nodeStrategy]) {
-        assert.equal(strategy.headStart!(0), true, strategy.name);
-        assert.equal(strategy.headStart!(1), false, strategy.name);
-        assert.ok(
-          strategy.plan(t, [false, false, false], { hostSpecific }).builders.includes(0),
-          strategy.name,
-        );
-      }
-    }
-  }
-  // Under process each rank is a group of its own.
-  const alone = topology(4);
-  alone.groups.forEach((_, g) => assert.equal(processStrategy.headStart!(g), true));
-  assert.deepEqual(processStrategy.plan(alone, [false, false, false, false], plain).builders, [0, 1, 2, 3]);
+test('node ships from a group that holds the binary, per CPU class when host-specific', () => {
+  assert.deepEqual(nodeStrategy.plan(topology(3), [false, true, false], plain), {
+    builders: [],
+    transfers: [{ from: 1, to: [0, 2] }],
+  });
+  const t = topology(4, ['a', 'b', 'a', 'b']);
+  assert.deepEqual(nodeStrategy.plan(t, [false, false, true, false], { hostSpecific: true }), {
+    builders: [1, 3],
+    transfers: [{ from: 2, to: [0] }],
+  });
+});
+
+test('a strategy with a directory that is not a function is refused', () => {
   assert.throws(
-    () => resolveStrategy({ name: 'x', plan: nodeStrategy.plan, headStart: true } as never),
-    /Expected a function or undefined for strategy\.headStart/,
+    () => resolveStrategy({ name: 'x', plan: nodeStrategy.plan, directory: '/tmp' } as never),
+    /Expected a function or undefined for strategy\.directory/,
   );
 });
 

@@ -1,14 +1,13 @@
+import { shipOrBuild } from './classes.js';
 import type { BuildStrategy, Plan } from './types.js';
 
-/** One build per group (per physical directory) that lacks the binary; nothing travels. */
+/**
+ * One build per group (per physical directory) when no group of the job holds the binary; when one
+ * does, it is shipped from there instead, as under `root`.
+ */
 export const nodeStrategy: BuildStrategy = {
   name: 'node',
-  plan(topology, hits): Plan {
-    return {
-      builders: topology.groups.map((_, group) => group).filter((group) => !hits[group]),
-      transfers: [],
-    };
+  plan(topology, hits, traits): Plan {
+    return shipOrBuild(topology, hits, traits, (missing) => missing);
   },
-  // Every group that misses builds; rank 0 is the only rank known to lead one before the rendezvous.
-  headStart: (rank) => rank === 0,
 };

@@ -25,12 +25,10 @@ function check(strategy: unknown, where: string): BuildStrategy {
       `Expected a function for ${where}.plan (strategy "${s.name}") but received ${describe(s.plan)}`,
     );
   }
-  for (const method of ['directory', 'headStart']) {
-    if (s[method] !== undefined && typeof s[method] !== 'function') {
-      throw new StrategyError(
-        `Expected a function or undefined for ${where}.${method} but received ${describe(s[method])}`,
-      );
-    }
+  if (s.directory !== undefined && typeof s.directory !== 'function') {
+    throw new StrategyError(
+      `Expected a function or undefined for ${where}.directory but received ${describe(s.directory)}`,
+    );
   }
   return strategy as BuildStrategy;
 }

@@ -25,12 +25,4 @@ export interface BuildStrategy {
   plan(topology: Topology, hits: ReadonlyArray<boolean>, traits: BuildTraits): Plan;
   /** This rank's cache directory under the configured one (default: the configured one). */
   directory?(baseDir: string, rank: number): string;
-  /**
-   * May `rank` start building as soon as its own directory misses, before the rendezvous and the
-   * hit map (a head start: the compile then overlaps them)? Say true only for a rank that leads a
-   * group your plan has build whenever that group misses and no group holds the binary: rank 0
-   * always leads group 0. When the plan then gives the build to no group of this rank (another
-   * group holds the binary), the rank abandons it. Default: no head start.
-   */
-  headStart?(rank: number): boolean;
 }
