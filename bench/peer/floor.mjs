@@ -5,8 +5,8 @@
 // With `first-call`, every process also does inside the timed part what a program's first call
 // must do in a fresh process: find which ranks share its directory (a probe file each, synced,
 // listed after a barrier, the listings gathered), and load koffi (rank 0 once its compiler runs,
-// the others 100 ms into the call, as ours do). Without it, koffi is loaded before the timer and
-// the disks are known from the rank numbers.
+// the others when they load the library, as ours do). Without it, koffi is loaded before the timer
+// and the disks are known from the rank numbers.
 // Usage (under mpirun): node floor.mjs ROOT DISKS SOURCE.cpp [first-call]. Rank 0 prints { floor_ms }.
 import { execFile } from 'node:child_process';
 import {
@@ -53,7 +53,6 @@ const started = performance.now();
 const firstOfDisk = firstCall
   ? await firstInDirectory()
   : comm.rank === 0 || diskOf(disks, comm.rank - 1) !== diskOf(disks, comm.rank);
-if (koffi === null && comm.rank !== 0) koffi = new Promise((r) => setTimeout(() => r(loadKoffi()), 100));
 let bytes = null;
 if (comm.rank === 0) {
   const out = join(dir, 'built.so');
@@ -72,6 +71,6 @@ if (firstOfDisk) {
   renameSync(`${lib}.tmp`, lib);
 }
 await comm.barrier();
-(await koffi).load(lib);
+(await (koffi ??= loadKoffi())).load(lib);
 const ms = await comm.allreduce(performance.now() - started, 'max');
 if (comm.rank === 0) console.log(JSON.stringify({ floor_ms: ms }));
