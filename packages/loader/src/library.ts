@@ -12,17 +12,16 @@ export interface LoadedLibrary {
   path: string;
 }
 
-// koffi is imported on first need, not with this module: its import is the largest part of
-// loading dijitso, and a rank that waits for a compile can pay it meanwhile (see loaderReady).
-// A dynamic import, not require: a program that imports koffi itself gets this same instance,
-// whose types its own structs and callbacks are made of.
+// koffi is imported on first need, not with this module: a process that never loads a library
+// (a cache tool) never pays for it. A dynamic import, not require: a program that imports koffi
+// itself gets this same instance, whose types its own structs and callbacks are made of.
 let koffi: Koffi | undefined;
 let importing: Promise<Koffi> | undefined;
 
 /**
- * Import koffi, once per process, and resolve when it is ready. loadLibrary does this itself; call
- * it ahead of the first load (while a compiler runs, or while a peer builds) to take koffi's import
- * (about 15 ms) off that load. Rejects, on every call, when koffi cannot be imported.
+ * Import koffi, once per process, and resolve when it is ready; `loadLibrary` does this itself, so
+ * calling it first only moves the import earlier. Rejects, on every call, when koffi cannot be
+ * imported.
  */
 export function loaderReady(): Promise<void> {
   importing ??= import('koffi').then(
