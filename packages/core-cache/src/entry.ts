@@ -5,7 +5,7 @@ import type { CacheLayout } from './layout.js';
 import { decodeMeta, type EntryMeta } from './meta.js';
 import { readMetaFile } from './meta-file.js';
 import { CacheCorruptError } from './errors.js';
-import { nodeCrypto } from './hash.js';
+import { sha256Hex } from './hash.js';
 import { countStat } from './stats.js';
 
 /** How stale a recorded last use may be before a hit records it again. */
@@ -28,11 +28,6 @@ export interface LookupOptions {
   quarantine?: boolean;
   /** Called with the reason when an entry is found corrupt. */
   onCorrupt?: (error: CacheCorruptError) => void;
-}
-
-/** sha256 of `bytes`, hex. */
-export function sha256Hex(bytes: Buffer): string {
-  return nodeCrypto().createHash('sha256').update(bytes).digest('hex');
 }
 
 /**

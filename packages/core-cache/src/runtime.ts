@@ -30,7 +30,6 @@ export {
   quarantineEntry,
   readMeta,
   readEntryFiles,
-  sha256Hex,
   type CacheHit,
   type LookupOptions,
   type EntryFiles,
@@ -52,6 +51,6 @@ export {
   type BuildOnceResult,
 } from './lock.js';
 export { parseSize, parseDuration, formatBytes } from './units.js';
-export { preloadHashing, randomHex, sha256Text } from './hash.js';
+export { preloadHashing, randomHex, sha256Text, sha256Hex } from './hash.js';
 export { countStat, flushStats, pendingStats } from './stats.js';
 export { collectGarbageIfDue, SIZE_CHECK_INTERVAL_MS, PUBLISHES_BETWEEN_SIZE_CHECKS } from './size-limit.js';
