@@ -3,7 +3,6 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CacheLayout } from './layout.js';
 import { decodeMeta, type EntryMeta } from './meta.js';
-import { readMetaFile } from './meta-file.js';
 import { CacheCorruptError } from './errors.js';
 import { sha256Hex } from './hash.js';
 import { countStat } from './stats.js';
@@ -61,7 +60,7 @@ export async function lookupEntry(
         `${libPath} is ${info.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}`,
       );
     }
-    const meta = readMetaFile(layout.meta(key), libPath);
+    const meta = readMetaSync(layout.meta(key), libPath);
     if (meta.key !== key)
       throw new CacheCorruptError(`${layout.meta(key)} describes key ${meta.key}, not ${key}`);
     if (meta.size !== info.size) {
@@ -98,6 +97,16 @@ export async function lookupEntry(
     if (options.quarantine) await quarantineEntry(layout, key, error.message);
     return null;
   }
+}
+
+function readMetaSync(metaPath: string, libPath: string): EntryMeta {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(metaPath);
+  } catch (error) {
+    throw new CacheCorruptError(`${libPath} has no readable metadata ${metaPath}`, { cause: error });
+  }
+  return decodeMeta(bytes, metaPath);
 }
 
 /** Move the `.so` and `.meta` of `key` into `err/<key>.corrupt-<time>/` with the reason; returns that folder. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { lstat, mkdir, open, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, readdir, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -7,6 +7,7 @@ import {
   LAST_USE_RESOLUTION_MS,
   compressFrame,
   decompressFrame,
+  encodeMeta,
   isPublishedFile,
   lookupEntry,
   metaBeforePublish,
@@ -144,6 +145,19 @@ test('garbage metadata is a corrupt entry, not a crash', async () => {
   const reasons: string[] = [];
   assert.equal(await lookupEntry(layout, key, { onCorrupt: (e) => reasons.push(e.message) }), null);
   assert.match(reasons[0] ?? '', /metadata/);
+});
+
+test('every lookup reads the meta as it is on disk', async () => {
+  const { layout, key } = await published();
+  const first = await lookupEntry(layout, key);
+  assert.ok(first);
+  // Rewritten in place (same inode), with another value: the next lookup sees it.
+  await writeFile(layout.meta(key), encodeMeta({ ...first.meta, created: 42 }));
+  assert.equal((await lookupEntry(layout, key))?.meta.created, 42);
+  await unlink(layout.meta(key));
+  const reasons: string[] = [];
+  assert.equal(await lookupEntry(layout, key, { onCorrupt: (e) => reasons.push(e.message) }), null);
+  assert.match(reasons[0] ?? '', /has no readable metadata/);
 });
 
 test('a received library whose sha256 differs is not published', async () => {
