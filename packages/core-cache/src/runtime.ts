@@ -52,5 +52,6 @@ export {
 } from './lock.js';
 export { parseSize, parseDuration, formatBytes } from './units.js';
 export { preloadHashing, randomHex, sha256Text, sha256Hex } from './hash.js';
-export { countStat, flushStats, pendingStats } from './stats.js';
+export { countStat, flushStats, flushStatsSync, pendingStats, STATS_FLUSH_INTERVAL_MS } from './stats.js';
+export type { StatName, StatsCounters } from './stats-counters.js';
 export { collectGarbageIfDue, SIZE_CHECK_INTERVAL_MS, PUBLISHES_BETWEEN_SIZE_CHECKS } from './size-limit.js';
