@@ -1,5 +1,5 @@
 // What a program that only jits needs: loading this instead of the package's main entry leaves
-// out the cache tools (listing, grep, extract, gc, clean, doctor), about 20 ms per process.
+// out the cache tools (listing, grep, extract, gc, clean, doctor).
 export {
   DijitsoError,
   SignatureError,
