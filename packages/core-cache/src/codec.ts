@@ -4,7 +4,7 @@ import type { Options } from 'msgpackr/unpack';
 // Standard msgpack that any decoder reads: no records, objects as maps (fields holding undefined
 // left out), Buffers as bin; decoded maps are plain objects. msgpackr renames a "__proto__" key
 // to "__proto_", so decoded data never reaches a prototype; reference (structured clone)
-// extensions are refused. Its "pack" entry loads neither the native string decoder nor streams.
+// extensions are refused. On Node its "pack" entry loads neither the native string decoder nor streams.
 const msgpack = new Packr({
   useRecords: false,
   mapsAsObjects: true,
@@ -55,10 +55,7 @@ export async function decompressFrame(data: Buffer): Promise<Buffer> {
   return (await lz4Module()).decompressFrameSync(data);
 }
 
-/**
- * Load the codec a build needs (lz4-napi) ahead of use: module loading that a caller can overlap
- * with the compiler's run instead of adding it to a cold build.
- */
+/** Load lz4-napi now rather than on the first compress. Kept until its callers no longer call it. */
 export async function preloadCodecs(): Promise<void> {
   await lz4Module();
 }
