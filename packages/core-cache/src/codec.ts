@@ -1,14 +1,34 @@
-import { readMsgpack } from './msgpack-reader.js';
-import { writeMsgpack } from './msgpack-writer.js';
+import { Packr } from 'msgpackr/pack';
+import type { Options } from 'msgpackr/unpack';
 
-/** Encode a value as standard msgpack (Buffers become bin; undefined fields are left out). */
+// Standard msgpack that any decoder reads: no records, objects as maps (fields holding undefined
+// left out), Buffers as bin; decoded maps are plain objects. msgpackr renames a "__proto__" key
+// to "__proto_", so decoded data never reaches a prototype; reference (structured clone)
+// extensions are refused. On Node its "pack" entry loads neither the native string decoder nor streams.
+const msgpack = new Packr({
+  useRecords: false,
+  mapsAsObjects: true,
+  variableMapSize: true,
+  encodeUndefinedAsNil: true,
+  structuredClone: false,
+  skipValues: [undefined],
+  int64AsType: 'auto',
+} as Options);
+
+/** Encode a value as standard msgpack (Buffers become bin; fields holding undefined are left out). */
 export function packMsg(value: unknown): Buffer {
-  return writeMsgpack(value);
+  return msgpack.pack(value);
 }
 
-/** Decode one msgpack value (bounded, no extensions, bin as views); throws `MsgpackReadError` on malformed input. */
-export function unpackMsg(bytes: Buffer): unknown {
-  return readMsgpack(bytes);
+/**
+ * Decode one msgpack value filling `bytes`; bin values are Buffers viewing `bytes` (no copy).
+ * Throws on truncated input, lengths beyond the message, trailing bytes and unknown extensions.
+ */
+export function unpackMsg(bytes: Uint8Array): unknown {
+  const buffer = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return msgpack.unpack(buffer);
 }
 
 type Lz4 = typeof import('lz4-napi');
@@ -35,10 +55,7 @@ export async function decompressFrame(data: Buffer): Promise<Buffer> {
   return (await lz4Module()).decompressFrameSync(data);
 }
 
-/**
- * Load the codec a build needs (lz4-napi) ahead of use: module loading that a caller can overlap
- * with the compiler's run instead of adding it to a cold build.
- */
+/** Load lz4-napi now rather than on the first compress. Kept until its callers no longer call it. */
 export async function preloadCodecs(): Promise<void> {
   await lz4Module();
 }

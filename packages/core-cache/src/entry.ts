@@ -3,9 +3,8 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CacheLayout } from './layout.js';
 import { decodeMeta, type EntryMeta } from './meta.js';
-import { readMetaFile } from './meta-file.js';
 import { CacheCorruptError } from './errors.js';
-import { nodeCrypto } from './hash.js';
+import { sha256Hex } from './hash.js';
 import { countStat } from './stats.js';
 
 /** How stale a recorded last use may be before a hit records it again. */
@@ -28,11 +27,6 @@ export interface LookupOptions {
   quarantine?: boolean;
   /** Called with the reason when an entry is found corrupt. */
   onCorrupt?: (error: CacheCorruptError) => void;
-}
-
-/** sha256 of `bytes`, hex. */
-export function sha256Hex(bytes: Buffer): string {
-  return nodeCrypto().createHash('sha256').update(bytes).digest('hex');
 }
 
 /**
@@ -66,7 +60,7 @@ export async function lookupEntry(
         `${libPath} is ${info.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}`,
       );
     }
-    const meta = readMetaFile(layout.meta(key), libPath);
+    const meta = readMetaSync(layout.meta(key), libPath);
     if (meta.key !== key)
       throw new CacheCorruptError(`${layout.meta(key)} describes key ${meta.key}, not ${key}`);
     if (meta.size !== info.size) {
@@ -103,6 +97,16 @@ export async function lookupEntry(
     if (options.quarantine) await quarantineEntry(layout, key, error.message);
     return null;
   }
+}
+
+function readMetaSync(metaPath: string, libPath: string): EntryMeta {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(metaPath);
+  } catch (error) {
+    throw new CacheCorruptError(`${libPath} has no readable metadata ${metaPath}`, { cause: error });
+  }
+  return decodeMeta(bytes, metaPath);
 }
 
 /** Move the `.so` and `.meta` of `key` into `err/<key>.corrupt-<time>/` with the reason; returns that folder. */

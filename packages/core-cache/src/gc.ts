@@ -2,10 +2,7 @@ import type { CacheLayout } from './layout.js';
 import { describeEntries, scanEntries, type EntryInfo } from './entries.js';
 import { removeFiles, removeLeftovers, type LeftoverCounts } from './housekeeping.js';
 import { withLockIfFree } from './lock.js';
-import { mergeStats } from './stats.js';
-
-/** Statistics files older than this are merged into one by gc. */
-export const STATS_MERGE_AGE_MS = 3600 * 1000;
+import { foldOldStats } from './stats-slots.js';
 
 /** Options of `collectGarbage`. */
 export interface GcOptions {
@@ -45,16 +42,18 @@ export interface GcReport {
   entries: number;
   totalSize: number;
   leftovers: LeftoverCounts;
+  /** Statistics files in the per-process format of older versions, folded into the slot files. */
   statsFilesMerged: number;
 }
 
 /**
  * Evict entries unused for longer than `maxAgeMs`, then least-recently-used entries until the
  * cache is within `maxSize`; remove leftovers (staging, probes, dead locks, old failures,
- * half-published entries) and merge old statistics files. Last use is the library's atime (set on
- * hits at most every few minutes) or mtime; an entry counts as used whenever a library linked
- * against it is, and evicting it evicts those libraries too (they could no longer load). Each
- * eviction holds the key's lock, so an entry being built or published is never touched.
+ * half-published entries) and fold statistics files of older versions into the slot files. Last
+ * use is the library's atime (set on hits at most every few minutes) or mtime; an entry counts as
+ * used whenever a library linked against it is, and evicting it evicts those libraries too (they
+ * could no longer load). Each eviction holds the key's lock, so an entry being built or published
+ * is never touched.
  */
 export async function collectGarbage(layout: CacheLayout, options: GcOptions = {}): Promise<GcReport> {
   const now = options.now ?? Date.now();
@@ -131,10 +130,7 @@ export async function collectGarbage(layout: CacheLayout, options: GcOptions = {
     ...(options.dryRun ? { dryRun: true } : {}),
     now,
   });
-  report.statsFilesMerged = await mergeStats(layout, STATS_MERGE_AGE_MS, {
-    dryRun: options.dryRun === true,
-    now,
-  });
+  report.statsFilesMerged = await foldOldStats(layout, { dryRun: options.dryRun === true });
   return report;
 }
 

@@ -14,16 +14,10 @@ export {
 } from './entries.js';
 export { extractEntry, type ExtractOptions } from './extract.js';
 export { searchSources, type SourceMatch, type SearchOptions } from './grep.js';
-export {
-  readStats,
-  zeroStats,
-  mergeStats,
-  zeroCounters,
-  STAT_NAMES,
-  type StatsCounters,
-  type StatName,
-  type CacheStatistics,
-} from './stats.js';
+export { readStats, zeroStats, type CacheStatistics } from './stats.js';
+export { STAT_NAMES, zeroCounters } from './stats-counters.js';
+export { STATS_SLOTS } from './stats-files.js';
+export { foldOldStats } from './stats-slots.js';
 export {
   removeLeftovers,
   removeFiles,
@@ -32,13 +26,7 @@ export {
   type LeftoverCounts,
   type LeftoverOptions,
 } from './housekeeping.js';
-export {
-  collectGarbage,
-  STATS_MERGE_AGE_MS,
-  type GcOptions,
-  type GcReport,
-  type EvictedEntry,
-} from './gc.js';
+export { collectGarbage, type GcOptions, type GcReport, type EvictedEntry } from './gc.js';
 export { cleanCache, type CleanReport } from './clean.js';
 export {
   checkCacheDirectory,

@@ -23,7 +23,7 @@ export class CacheLayout {
   readonly tmpDir: string;
   readonly locksDir: string;
   readonly commDir: string;
-  /** Per-process statistics files, summed by `readStats`. */
+  /** The statistics slot files (`NN.json`), summed by `readStats`. */
   readonly statsDir: string;
   /** Touched whenever the size limit was last enforced; its age decides when to enforce it again. */
   readonly gcStamp: string;
@@ -71,9 +71,19 @@ export class CacheLayout {
     return join(this.errDir, key);
   }
 
-  /** A statistics file named `name` (a file name made by the stats module, never user text). */
+  /** A statistics file named `name` (a name listed in `stats/`, never user text). */
   stats(name: string): string {
     return join(this.statsDir, name);
+  }
+
+  /** The statistics slot file number `slot` (0-99). */
+  statsSlot(slot: number): string {
+    return join(this.statsDir, `${String(slot).padStart(2, '0')}.json`);
+  }
+
+  /** The lock path of statistics slot `slot` (proper-lockfile adds `.lock`). */
+  statsLock(slot: number): string {
+    return join(this.locksDir, `stats-${String(slot).padStart(2, '0')}`);
   }
 
   /** The lock file path (proper-lockfile adds `.lock`) of `key`. */

@@ -5,9 +5,7 @@ import { ioError } from './publish.js';
 type LockModule = typeof import('proper-lockfile');
 let lockModule: LockModule | undefined;
 
-// proper-lockfile is only needed on a miss: load it on first use. The package's bundle carries it
-// in a lazy chunk of its own (see scripts/bundle.mjs), where loading it takes about 3 ms instead of
-// 13 ms for the package and its dependencies.
+// proper-lockfile is only needed on a miss (or by the tools): a hit does not load it.
 async function lockfile(): Promise<LockModule> {
   lockModule ??= ((await import('proper-lockfile')) as unknown as { default: LockModule }).default;
   return lockModule;

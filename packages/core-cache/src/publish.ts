@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { CacheLayout } from './layout.js';
 import { encodeMeta, type EntryMeta } from './meta.js';
-import { sha256Hex, type CacheHit } from './entry.js';
+import type { CacheHit } from './entry.js';
+import { sha256Hex } from './hash.js';
 import { CacheCorruptError, CacheIOError } from './errors.js';
 
 /** An entry ready to publish: meta without the fields publishing fills in, the library, lz4 files. */

@@ -1,5 +1,5 @@
 // What a program that only jits needs: loading this instead of the package's main entry leaves
-// out the cache tools (listing, grep, extract, gc, clean, doctor), about 20 ms per process.
+// out the cache tools (listing, grep, extract, gc, clean, doctor).
 export {
   DijitsoError,
   SignatureError,
@@ -30,7 +30,6 @@ export {
   quarantineEntry,
   readMeta,
   readEntryFiles,
-  sha256Hex,
   type CacheHit,
   type LookupOptions,
   type EntryFiles,
@@ -52,6 +51,7 @@ export {
   type BuildOnceResult,
 } from './lock.js';
 export { parseSize, parseDuration, formatBytes } from './units.js';
-export { preloadHashing, randomHex, sha256Text } from './hash.js';
-export { countStat, flushStats, pendingStats } from './stats.js';
+export { preloadHashing, randomHex, sha256Text, sha256Hex } from './hash.js';
+export { countStat, flushStats, flushStatsSync, pendingStats, STATS_FLUSH_INTERVAL_MS } from './stats.js';
+export type { StatName, StatsCounters } from './stats-counters.js';
 export { collectGarbageIfDue, SIZE_CHECK_INTERVAL_MS, PUBLISHES_BETWEEN_SIZE_CHECKS } from './size-limit.js';

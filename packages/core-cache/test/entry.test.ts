@@ -1,5 +1,17 @@
 import assert from 'node:assert/strict';
-import { lstat, mkdir, open, readFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  lstat,
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  rename,
+  stat,
+  symlink,
+  unlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -7,6 +19,7 @@ import {
   LAST_USE_RESOLUTION_MS,
   compressFrame,
   decompressFrame,
+  encodeMeta,
   isPublishedFile,
   lookupEntry,
   metaBeforePublish,
@@ -138,12 +151,43 @@ test('a bit flip that keeps the size is caught by the sha256', async () => {
   assert.match(reasons[0]?.message ?? '', /sha256/);
 });
 
+test('a library that is a symbolic link is not loaded, and is moved aside under the lock', async () => {
+  const { layout, key } = await published();
+  // The link points at the very file that was published, so size and hash would both pass.
+  const real = join(layout.dir, 'elsewhere.so');
+  await rename(layout.lib(key), real);
+  await symlink(real, layout.lib(key));
+  const reasons: string[] = [];
+  assert.equal(await lookupEntry(layout, key, { onCorrupt: (e) => reasons.push(e.message) }), null);
+  assert.match(reasons[0] ?? '', /is a symbolic link/);
+  assert.ok((await lstat(layout.lib(key))).isSymbolicLink(), 'nothing moves without the lock');
+  assert.equal(await lookupEntry(layout, key, { quarantine: true }), null);
+  await assert.rejects(lstat(layout.lib(key)), { code: 'ENOENT' });
+  const [kept] = (await readdir(layout.errDir)).filter((name) => name.startsWith(`${key}.corrupt-`));
+  assert.ok(kept);
+  assert.ok((await lstat(join(layout.errDir, kept, 'lib.so'))).isSymbolicLink());
+  assert.ok((await stat(real)).isFile(), 'the link target is left alone');
+});
+
 test('garbage metadata is a corrupt entry, not a crash', async () => {
   const { layout, key } = await published();
   await writeFile(layout.meta(key), Buffer.from([0xc1, 0xff, 0x00, 0x13]));
   const reasons: string[] = [];
   assert.equal(await lookupEntry(layout, key, { onCorrupt: (e) => reasons.push(e.message) }), null);
   assert.match(reasons[0] ?? '', /metadata/);
+});
+
+test('every lookup reads the meta as it is on disk', async () => {
+  const { layout, key } = await published();
+  const first = await lookupEntry(layout, key);
+  assert.ok(first);
+  // Rewritten in place (same inode), with another value: the next lookup sees it.
+  await writeFile(layout.meta(key), encodeMeta({ ...first.meta, created: 42 }));
+  assert.equal((await lookupEntry(layout, key))?.meta.created, 42);
+  await unlink(layout.meta(key));
+  const reasons: string[] = [];
+  assert.equal(await lookupEntry(layout, key, { onCorrupt: (e) => reasons.push(e.message) }), null);
+  assert.match(reasons[0] ?? '', /has no readable metadata/);
 });
 
 test('a received library whose sha256 differs is not published', async () => {

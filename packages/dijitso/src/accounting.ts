@@ -1,4 +1,4 @@
-import { collectGarbageIfDue, countStat, type CacheLayout } from '@dijitso/core-cache/runtime';
+import { collectGarbageIfDue, countStat, flushStats, type CacheLayout } from '@dijitso/core-cache/runtime';
 import type { Role } from '@dijitso/mpi-roles';
 import type { ServedEntry } from './collective.js';
 import type { ResolvedParams } from './params.js';
@@ -14,7 +14,7 @@ export interface CallOutcome {
 
 /**
  * Count a `jit()` call in the statistics of the cache that served it, and, when this process
- * published into that cache (built or received), enforce the size limit if it is due.
+ * published into that cache (built or received), write the counts and enforce the size limit if due.
  */
 export async function recordJitCall(
   layout: CacheLayout,
@@ -39,6 +39,8 @@ export async function recordJitCall(
     published = true;
   }
   if (published) {
+    // A build or a receive is visible to `dijitso stats` at once; hits follow within seconds.
+    await flushStats();
     await collectGarbageIfDue(layout, { maxSize: cache.maxSize, lockStaleMs: cache.lockStaleMs });
   }
 }

@@ -117,13 +117,15 @@ test('extract writes the source, header, library and meta', async () => {
 
 test('stats --json counts the hits and misses of every process', async () => {
   const { dir } = await cacheWithThreeEntries();
+  // The copy holds the counts of the template's builds, written as each build finished.
+  assert.equal((await dijitso('--cache-dir', dir, 'stats', '--zero')).code, 0);
   const params = { cache: { dir } };
   const unused = () => ({ source: 'unused' });
   assert.equal((await jit({ signature: 'cli_alpha', generate: unused, params })).origin, 'disk');
   assert.equal((await jit({ signature: 'cli_alpha', generate: unused, params })).origin, 'memory');
   const source = 'extern "C" int fresh() { return 9; }\n';
   assert.equal((await jit({ signature: 'cli_new', generate: () => ({ source }), params })).origin, 'built');
-  flushStats();
+  await flushStats();
   const run = await dijitso('--cache-dir', dir, 'stats', '--json');
   assert.equal(run.code, 0, run.stderr);
   const stats = JSON.parse(run.stdout);
@@ -134,6 +136,7 @@ test('stats --json counts the hits and misses of every process', async () => {
   assert.equal(stats.diskHits, 1);
   assert.equal(stats.misses, 1);
   assert.equal(stats.builds, 1);
+  assert.equal(stats.failures, 0);
   assert.ok(stats.compileSeconds > 0);
   assert.equal(stats.entries, 4);
   assert.ok(stats.totalSize > 0);

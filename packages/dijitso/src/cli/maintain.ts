@@ -21,8 +21,9 @@ export const statsCommand: Command = {
   summary: 'hits, misses, builds, compile time, MPI transfers, entries and size',
   usage: 'stats [--json] [--zero]',
   description:
-    'Sum the statistics every process wrote into the cache (each writes its own file at exit,\n' +
-    'so counting needs no shared lock), and add the entry count and size. --zero restarts counting.',
+    'Sum the statistics every process wrote into the cache (a fixed set of files in stats/, which\n' +
+    'running processes update every few seconds), and add the entry count and size.\n' +
+    '--zero restarts counting.',
   options: [
     { name: 'json', help: 'print JSON: { hits, misses, memoryHits, diskHits, builds, ... }' },
     { name: 'zero', short: 'z', help: 'zero the statistics (the entries stay)' },
@@ -69,6 +70,7 @@ export const statsCommand: Command = {
         ['  disk', String(c.diskHits)],
         ['misses', String(c.misses)],
         ['builds', String(c.builds)],
+        ['failed builds', String(c.failures)],
         ['compile time', `${c.compileSeconds.toFixed(2)} s`],
         ['received over MPI', `${count(c.received, 'entry', 'entries')}, ${formatBytes(c.bytesReceived)}`],
         ['corrupt entries healed', String(c.corruptHealed)],
@@ -157,7 +159,7 @@ export const gcCommand: Command = {
     if (leftovers) context.out(`${report.dryRun ? 'would remove' : 'removed'} ${leftovers}`);
     if (report.statsFilesMerged > 0) {
       context.out(
-        `${report.dryRun ? 'would merge' : 'merged'} ${count(report.statsFilesMerged, 'statistics file')}`,
+        `${report.dryRun ? 'would fold' : 'folded'} ${count(report.statsFilesMerged, 'statistics file')} of an older version into the slots`,
       );
     }
     const limit = maxSize === undefined ? 'no size limit' : `limit ${formatBytes(maxSize)}`;
