@@ -54,8 +54,3 @@ export async function compressFrame(data: string | Buffer): Promise<Buffer> {
 export async function decompressFrame(data: Buffer): Promise<Buffer> {
   return (await lz4Module()).decompressFrameSync(data);
 }
-
-/** Load lz4-napi now rather than on the first compress. Kept until its callers no longer call it. */
-export async function preloadCodecs(): Promise<void> {
-  await lz4Module();
-}

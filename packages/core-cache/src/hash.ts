@@ -14,9 +14,3 @@ export function sha256Hex(bytes: Uint8Array): string {
 export function randomHex(bytes: number): string {
   return randomBytes(bytes).toString('hex');
 }
-
-/**
- * Does nothing: node:crypto loads with this module. Kept so that callers written when hashing
- * loaded lazily still build; it goes once they no longer call it.
- */
-export function preloadHashing(): void {}

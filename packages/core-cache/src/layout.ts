@@ -1,5 +1,5 @@
 import { lstatSync, mkdirSync, statSync, writeFileSync, type Stats } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CacheIOError, CacheUnsafeError, ParameterError, describe } from './errors.js';
 
 /** Source languages the cache stores; decides the source file extension. */
@@ -90,19 +90,6 @@ export class CacheLayout {
   lock(key: string): string {
     return join(this.locksDir, key);
   }
-}
-
-const cacheDirOfLibrary = new Map<string, string>();
-
-/** The cache directory holding the published library at `libPath` (`<dir>/lib/<key>.so`). */
-export function libraryCacheDir(libPath: string): string {
-  // Called on every in-memory hit: a map lookup costs a fraction of two dirname() calls.
-  let dir = cacheDirOfLibrary.get(libPath);
-  if (dir === undefined) {
-    dir = dirname(dirname(libPath));
-    cacheDirOfLibrary.set(libPath, dir);
-  }
-  return dir;
 }
 
 const opened = new Map<string, CacheLayout>();

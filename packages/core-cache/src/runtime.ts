@@ -17,12 +17,11 @@ export {
   openCache,
   openCacheSync,
   forgetOpenedCaches,
-  libraryCacheDir,
   sourceExtension,
   type Language,
 } from './layout.js';
 export { encodeMeta, decodeMeta, checkMeta, type EntryMeta, type BuildRecord } from './meta.js';
-export { packMsg, unpackMsg, compressFrame, decompressFrame, preloadCodecs } from './codec.js';
+export { packMsg, unpackMsg, compressFrame, decompressFrame } from './codec.js';
 export {
   lookupEntry,
   isPublishedFile,
@@ -51,7 +50,7 @@ export {
   type BuildOnceResult,
 } from './lock.js';
 export { parseSize, parseDuration, formatBytes } from './units.js';
-export { preloadHashing, randomHex, sha256Text, sha256Hex } from './hash.js';
+export { randomHex, sha256Text, sha256Hex } from './hash.js';
 export { countStat, flushStats, flushStatsSync, pendingStats, STATS_FLUSH_INTERVAL_MS } from './stats.js';
 export type { StatName, StatsCounters } from './stats-counters.js';
 export { collectGarbageIfDue, SIZE_CHECK_INTERVAL_MS, PUBLISHES_BETWEEN_SIZE_CHECKS } from './size-limit.js';

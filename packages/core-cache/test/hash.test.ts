@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { randomHex, sha256Hex, sha256Text } from '../src/index.js';
 
@@ -11,9 +14,27 @@ test('sha256Text hashes the UTF-8 bytes of its text', () => {
   );
 });
 
-test('randomHex gives the asked number of bytes, differently each time', () => {
-  const ids = new Set(Array.from({ length: 1000 }, () => randomHex(8)));
-  assert.equal(ids.size, 1000);
-  for (const id of ids) assert.match(id, /^[0-9a-f]{16}$/);
+const HASH = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'hash.js');
+
+// Every rank of `node --random-seed=N` draws the same Math.random sequence: names made from it
+// would collide across processes started alike.
+test('processes started with the same --random-seed draw different names', async () => {
+  const draw = (): Promise<string> =>
+    new Promise((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [
+          '--random-seed=7',
+          '--input-type=module',
+          '-e',
+          `const { randomHex } = await import(${JSON.stringify(pathToFileURL(HASH).href)}); console.log(randomHex(8));`,
+        ],
+        (error, stdout) => (error ? reject(error) : resolve(stdout.trim())),
+      ),
+    );
+  const [first, second] = await Promise.all([draw(), draw()]);
+  assert.match(first, /^[0-9a-f]{16}$/);
+  assert.match(second, /^[0-9a-f]{16}$/);
+  assert.notEqual(first, second);
   assert.equal(randomHex(0), '');
 });
