@@ -2,6 +2,8 @@ import { dirname } from 'node:path';
 import {
   buildOnce,
   compressFrame,
+  countStat,
+  flushStats,
   lookupEntry,
   metaBeforePublish,
   publishEntry,
@@ -60,7 +62,7 @@ export async function obtainEntry(
     key,
     {
       lookup: (underLock) => lookupEntry(layout, key, { quarantine: underLock }),
-      build: () => buildEntry(job, control),
+      build: () => buildCounted(job, control),
     },
     {
       staleMs: job.lock.staleMs,
@@ -68,6 +70,17 @@ export async function obtainEntry(
     },
   );
   return { hit: outcome.value, built: outcome.built };
+}
+
+// A failed build is counted and written at once, like a successful one, so `dijitso stats` shows it.
+async function buildCounted(job: BuildJob, control: BuildControl): Promise<CacheHit> {
+  try {
+    return await buildEntry(job, control);
+  } catch (error) {
+    countStat(job.layout.dir, 'failures');
+    await flushStats();
+    throw error;
+  }
 }
 
 /** Generate, compile and publish; the caller holds the key's lock. */

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { before, test } from 'node:test';
 import { flushStats } from '@dijitso/core-cache';
-import { jit } from '../src/index.js';
+import { JitCompileError, jit } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'dijitso.js');
@@ -144,6 +144,22 @@ test('stats --json counts the hits and misses of every process', async () => {
   const zeroed = JSON.parse((await dijitso('--cache-dir', dir, 'stats', '--json')).stdout);
   assert.equal(zeroed.hits + zeroed.misses + zeroed.builds, 0);
   assert.equal(zeroed.entries, 4, 'zeroing keeps the entries');
+});
+
+test("a running process's builds and failed builds show in stats --json at once", async () => {
+  const dir = await tempDir();
+  const params = { cache: { dir } };
+  const source = 'extern "C" int live() { return 1; }\n';
+  assert.equal((await jit({ signature: 'cli_live', generate: () => ({ source }), params })).origin, 'built');
+  const broken = () => ({ source: 'extern "C" int f() { return nope; }\n' });
+  await assert.rejects(jit({ signature: 'cli_live_broken', generate: broken, params }), JitCompileError);
+  // No flush here: this process is still running when another one reads the statistics.
+  const run = await dijitso('--cache-dir', dir, 'stats', '--json');
+  assert.equal(run.code, 0, run.stderr);
+  const stats = JSON.parse(run.stdout);
+  assert.equal(stats.builds, 1);
+  assert.equal(stats.failures, 1);
+  assert.equal(stats.misses, 1);
 });
 
 test('gc --max-size 0 evicts every entry and the API rebuilds afterwards', async () => {
