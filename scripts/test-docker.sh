@@ -52,11 +52,16 @@ compose_pid=
 project_started=
 partial=
 
-# Unmounts what an interrupted debootstrap left mounted under $1, then removes $1.
-remove_tree() {
+# Unmounts whatever is mounted on $1 or below it, deepest first.
+unmount_under() {
   local mounts mount
-  mounts=$(awk -v dir="$1/" 'index($2, dir) == 1 { print $2 }' /proc/self/mounts | sort -r)
+  mounts=$(awk -v dir="$1" '$2 == dir || index($2, dir "/") == 1 { print $2 }' /proc/self/mounts | sort -r)
   for mount in $mounts; do umount -l "$mount" 2>/dev/null || true; done
+}
+
+# Removes $1 and what an interrupted debootstrap left mounted in it.
+remove_tree() {
+  unmount_under "$1"
   rm -rf --one-file-system "$1"
 }
 
@@ -87,6 +92,10 @@ cleanup() {
     for _ in $(seq 60); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.5; done
     kill -KILL "$dockerd_pid" 2>/dev/null || true
     wait "$dockerd_pid" 2>/dev/null || true
+    # dockerd can leave its network namespace (seen after an interrupted run) or its data root
+    # mounted; with the engine gone those mounts are stale.
+    unmount_under /run/docker
+    unmount_under /var/lib/docker
   fi
   rm -rf "$work"
   exit "$status"
