@@ -1,8 +1,34 @@
 #!/usr/bin/env bash
 # Idempotent setup, quick when already done: system packages when missing, npm ci when the
 # lockfile or a package manifest changed, then an incremental build.
+# With --docker it installs only what npm run test:docker needs (a Docker engine, compose, debootstrap).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Installs the named Debian packages with apt when root; otherwise says what to install.
+install_packages() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing $*" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null || {
+      echo "setup: apt-get could not install $*; install them by hand" >&2
+      return 1
+    }
+  else
+    echo "setup: missing $*; install them with: sudo apt-get install $*" >&2
+  fi
+}
+
+if [ "${1:-}" = --docker ]; then
+  missing=()
+  if ! command -v dockerd >/dev/null 2>&1 && ! timeout 20 docker info >/dev/null 2>&1; then
+    missing+=(docker.io)
+  fi
+  docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+  command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+  if [ "${#missing[@]}" -gt 0 ]; then install_packages "${missing[@]}"; fi
+  exit 0
+fi
 
 missing=()
 command -v c++ >/dev/null 2>&1 || missing+=(g++)
@@ -10,15 +36,7 @@ command -v cc >/dev/null 2>&1 || missing+=(gcc)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v mpicc >/dev/null 2>&1 || missing+=(openmpi-bin libopenmpi-dev)
-if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing ${missing[*]}" >&2
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  else
-    echo "setup: missing ${missing[*]}; install them with: sudo apt-get install ${missing[*]}" >&2
-  fi
-fi
+if [ "${#missing[@]}" -gt 0 ]; then install_packages "${missing[@]}"; fi
 
 stamp=node_modules/.setup-stamp
 want=$({ cat package-lock.json packages/*/package.json; command -v mpicc || true; } | sha256sum | cut -d' ' -f1)

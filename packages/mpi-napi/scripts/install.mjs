@@ -1,8 +1,10 @@
 // Builds the addon with node-gyp, or skips the build with a one-line warning when no MPI compiler
-// wrapper is found, so installing the workspace never fails because MPI is missing.
+// wrapper is found, so installing the workspace never fails because MPI is missing. With MPI
+// present a failed build fails the install: a package that installs but cannot load hides the cause.
 // Usage: node scripts/install.mjs [--mpicc <wrapper>] [--out <dir>]
 //   --mpicc  the MPI compiler wrapper (default: $MPICC, else mpicc)
 //   --out    build in <dir> (e.g. build-mpich) instead of ./build, for a second MPI side by side
+// MPI_NAPI_OPTIONAL=1 turns a failed build into a warning (the install then succeeds without the addon).
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -70,9 +72,15 @@ const result = spawnSync(process.execPath, args, {
   env: { ...process.env, MPICC: wrapper },
 });
 if (result.status !== 0) {
-  // A broken toolchain must not break the workspace install; using the package then says why.
-  console.warn(
-    `mpi-napi: native build with ${wrapper} failed; using mpi-napi will throw MpiError until it builds`,
+  const where = values.out ? resolve(packageDir, values.out) : packageDir;
+  if (process.env.MPI_NAPI_OPTIONAL === '1') {
+    console.warn(
+      `mpi-napi: native build with ${wrapper} in ${where} failed (MPI_NAPI_OPTIONAL=1: install goes on); using mpi-napi will throw MpiError until it builds`,
+    );
+    process.exit(0);
+  }
+  console.error(
+    `mpi-napi: native build with ${wrapper} in ${where} failed (node-gyp's output is above); fix the toolchain and run npm rebuild mpi-napi, or set MPI_NAPI_OPTIONAL=1 to install without the addon`,
   );
-  process.exit(values.out ? 1 : 0);
+  process.exit(1);
 }
