@@ -10,6 +10,11 @@ command -v cc >/dev/null 2>&1 || missing+=(gcc)
 command -v make >/dev/null 2>&1 || missing+=(make)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v mpicc >/dev/null 2>&1 || missing+=(openmpi-bin libopenmpi-dev)
+# The cluster suite's sshfs variant (root only, like the cluster itself).
+if [ "$(id -u)" = 0 ]; then
+  command -v sshfs >/dev/null 2>&1 || missing+=(sshfs)
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing ${missing[*]}" >&2
