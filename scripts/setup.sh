@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent setup, quick when already done: system packages when missing, npm ci when the
 # lockfile or a package manifest changed, then an incremental build.
-# With --docker it installs only what npm run test:docker needs (a Docker engine, compose, debootstrap).
+# With --docker it installs only what npm run test:docker needs (a Docker engine, compose, debootstrap),
+# with --sshfs what the cluster suite on sshfs needs (sshfs, openssh-server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,25 @@ install_packages() {
     echo "setup: missing $*; install them with: sudo apt-get install $*" >&2
   fi
 }
+
+# The cluster suite's sshfs variant: sshfs, and an sshd binary its harness starts by itself. A
+# policy-rc.d keeps apt from starting the system's own sshd on port 22 while it installs.
+if [ "${1:-}" = --sshfs ]; then
+  missing=()
+  command -v sshfs >/dev/null 2>&1 || missing+=(sshfs)
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    policy=
+    if [ "$(id -u)" = 0 ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && policy=1
+    fi
+    status=0
+    install_packages "${missing[@]}" || status=$?
+    [ -z "$policy" ] || rm -f /usr/sbin/policy-rc.d
+    exit "$status"
+  fi
+  exit 0
+fi
 
 if [ "${1:-}" = --docker ]; then
   missing=()

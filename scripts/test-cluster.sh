@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# npm run test:cluster [-- --mpi mpich]: the distributed-jit suite across 3 namespaced hosts x 2 ranks.
+# npm run test:cluster [-- --mpi mpich] [-- --shared-fs sshfs --fs-cache nfs-like]: the
+# distributed-jit suite across 3 namespaced hosts x 2 ranks, with $SHARED on a bind mount (default)
+# or on sshfs with the given client caches (see test-mpi/cluster/run.sh).
 # Needs root (network and mount namespaces); skipped with a notice otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mpi=openmpi
+fs_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --mpi) mpi=${2:?}; shift 2 ;;
-    *) echo "test-cluster: unknown option $1 (use --mpi openmpi|mpich)" >&2; exit 2 ;;
+    --shared-fs | --fs-cache) fs_args+=("$1" "${2:?}"); shift 2 ;;
+    *) echo "test-cluster: unknown option $1 (use --mpi openmpi|mpich, --shared-fs bind|sshfs, --fs-cache off|default|nfs-like)" >&2; exit 2 ;;
   esac
 done
 if [ "$(id -u)" != 0 ]; then
@@ -22,5 +26,6 @@ if [ "$mpi" = mpich ]; then
   fi
   export MPI_NAPI_BINDING=mpich
 fi
+case " ${fs_args[*]} " in *" --shared-fs sshfs "*) bash scripts/setup.sh --sshfs ;; esac
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
-test-mpi/cluster/run.sh --hosts 3 --ranks 6 --mpi "$mpi" --timeout 600 -- node test-mpi/cluster/suite.mjs
+test-mpi/cluster/run.sh --hosts 3 --ranks 6 --mpi "$mpi" "${fs_args[@]}" --timeout 600 -- node test-mpi/cluster/suite.mjs
