@@ -31,4 +31,22 @@ await check('barrierSync returns once every rank arrived', async () => {
   if (comm.rank !== lateRank && comm.size > 1) assert.ok(performance.now() - started >= 50);
 });
 
+// A waiting rank sleeps between polls once the spin is over; polling without sleeping would use
+// all of a core (or its share of one) for the whole wait.
+await check('ranks waiting for a late rank leave the CPU alone', async () => {
+  for (const wait of [() => comm.barrier(), async () => comm.barrierSync()]) {
+    await comm.barrier();
+    if (comm.rank === lateRank) await sleep(400);
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    await wait();
+    const waited = performance.now() - started;
+    const { user, system } = process.cpuUsage(cpuBefore);
+    const cpu = (user + system) / 1000;
+    if (comm.rank !== lateRank) {
+      assert.ok(cpu < waited / 4, `${cpu.toFixed(0)} ms of CPU in a ${waited.toFixed(0)} ms wait`);
+    }
+  }
+});
+
 finish('barrier');

@@ -27,8 +27,7 @@ export interface NativeBinding {
   configure(settings: {
     chunkBytes: number;
     spinMicros: number;
-    napAfterMicros: number;
-    napMaxMicros: number;
+    backoffMicros: number;
     poolLimitBytes: number;
   }): void;
   init(requiredLevel: number): number;

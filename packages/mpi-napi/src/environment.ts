@@ -33,13 +33,18 @@ export interface MpiVersion {
 let worldComm: Communicator | undefined;
 let exitHookInstalled = false;
 
+// How long (µs) a wait yields before it sleeps; an async collective's wait stays on the JS thread
+// that long before a worker thread takes over. Measurements in the package README.
+const DEFAULT_SPIN_MICROS = 2000;
+// The longest sleep (µs) between two polls (src/native/backoff.h); bulk steps never sleep.
+const DEFAULT_BACKOFF_MICROS = 2000;
+
 // Tunables from the environment; MPI_NAPI_CHUNK_BYTES must be the same on every rank.
 function configureFromEnv(): void {
   native().configure({
     chunkBytes: integerFromEnv('MPI_NAPI_CHUNK_BYTES', 2 ** 30, 1, 2147483647),
-    spinMicros: integerFromEnv('MPI_NAPI_SPIN_US', 2000, 0, 1_000_000),
-    napAfterMicros: integerFromEnv('MPI_NAPI_NAP_AFTER_US', 3000, 0, 1_000_000_000),
-    napMaxMicros: integerFromEnv('MPI_NAPI_NAP_MAX_US', 2000, 500, 1_000_000),
+    spinMicros: integerFromEnv('MPI_NAPI_SPIN_US', DEFAULT_SPIN_MICROS, 0, 1_000_000),
+    backoffMicros: integerFromEnv('MPI_NAPI_BACKOFF_US', DEFAULT_BACKOFF_MICROS, 0, 1_000_000),
     poolLimitBytes: integerFromEnv('MPI_NAPI_POOL_BYTES', 2 ** 30, 0, Number.MAX_SAFE_INTEGER),
   });
 }
@@ -117,7 +122,11 @@ export function finalize(): void {
 export function world(): Communicator {
   const binding = native();
   if (!binding.initialized()) init();
-  else if (providedLevel() === null) setProvidedLevel(levelFromNative(binding, binding.queryThread()));
+  else if (providedLevel() === null) {
+    // MPI was initialized by another library in this process: our settings still apply.
+    configureFromEnv();
+    setProvidedLevel(levelFromNative(binding, binding.queryThread()));
+  }
   usableBinding();
   worldComm ??= new Communicator(binding, 0, true);
   return worldComm;

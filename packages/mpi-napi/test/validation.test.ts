@@ -65,6 +65,24 @@ test('MPI_NAPI_BINDING rejects values that are neither a build name nor a .node 
   assert.equal(stdout.trim(), 'TypeError');
 });
 
+test('the waiting settings are checked before MPI starts', { skip }, async () => {
+  const script = `import(${JSON.stringify(indexUrl)}).then((m) => {
+    try { m.world(); } catch (error) { console.log(error.name + ': ' + error.message); }
+  });`;
+  for (const [name, value] of [
+    ['MPI_NAPI_SPIN_US', '1.5'],
+    ['MPI_NAPI_BACKOFF_US', '-1'],
+  ] as const) {
+    const { stdout } = await run(process.execPath, ['-e', script], {
+      env: { ...process.env, [name]: value },
+    });
+    assert.equal(
+      stdout.trim(),
+      `RangeError: Expected an integer in [0, 1000000] for ${name} but received "${value}"`,
+    );
+  }
+});
+
 test('a process that used MPI is finalized at exit without calling finalize', { skip }, async () => {
   // This exit listener runs after the one mpi-napi registered at init.
   const script = `import(${JSON.stringify(indexUrl)}).then(async (m) => {

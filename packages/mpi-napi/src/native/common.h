@@ -5,6 +5,7 @@
 #include <mpi.h>
 #include <napi.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -37,12 +38,12 @@ uint8_t* BlockData(Block* block);
 void ReleaseBlock(Block* block);
 Napi::Buffer<uint8_t> WrapBlock(Napi::Env env, Block* block, size_t length);
 
-// Tunables, set from TS before MPI_Init (see settings.ts). chunkBytes must agree on all ranks.
+// Tunables, set by configure() from environment.ts (which holds the defaults) before any
+// collective runs. chunkBytes must agree on all ranks.
 struct Settings {
   size_t chunkBytes = size_t{1} << 30;    // largest count of one MPI call (counts are int)
-  uint64_t spinNanos = 100000;            // how long the JS thread polls before handing off
-  uint64_t napAfterNanos = 3000000;       // how long a worker polls a small message before napping
-  uint64_t napMaxNanos = 2000000;         // the longest nap of a long wait
+  std::chrono::nanoseconds spin{0};       // how long a wait yields, on the JS thread if async
+  std::chrono::nanoseconds backoffMax{0}; // the longest sleep between polls (see Backoff)
   size_t poolLimitBytes = size_t{1} << 30;
 };
 Settings& GlobalSettings();

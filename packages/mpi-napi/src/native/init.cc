@@ -86,9 +86,8 @@ Napi::Value Configure(const Napi::CallbackInfo& info) {
   Napi::Object options = info[0].As<Napi::Object>();
   Settings& settings = GlobalSettings();
   settings.chunkBytes = static_cast<size_t>(options.Get("chunkBytes").As<Napi::Number>().Int64Value());
-  settings.spinNanos = static_cast<uint64_t>(options.Get("spinMicros").As<Napi::Number>().DoubleValue() * 1000);
-  settings.napAfterNanos = static_cast<uint64_t>(options.Get("napAfterMicros").As<Napi::Number>().DoubleValue() * 1000);
-  settings.napMaxNanos = static_cast<uint64_t>(options.Get("napMaxMicros").As<Napi::Number>().DoubleValue() * 1000);
+  settings.spin = std::chrono::microseconds(options.Get("spinMicros").As<Napi::Number>().Int64Value());
+  settings.backoffMax = std::chrono::microseconds(options.Get("backoffMicros").As<Napi::Number>().Int64Value());
   settings.poolLimitBytes = static_cast<size_t>(options.Get("poolLimitBytes").As<Napi::Number>().Int64Value());
   return info.Env().Undefined();
 }

@@ -7,21 +7,20 @@
 // only waiting differs, except steps whose choice every rank derives from the same data.
 #pragma once
 
-#include <sched.h>
-#include <time.h>
-
-#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <vector>
 
+#include "backoff.h"
 #include "common.h"
 
 namespace mpinapi {
 
 enum class Progress { kDone, kPending, kNeedsBlocking };
 
-// A request moving at least this many bytes per rank needs polling to keep its bandwidth.
+// A request moving at least this many bytes per rank is waited for without sleeping: Open MPI
+// progresses a nonblocking collective only inside MPI calls, and sleeps of up to 1 ms between
+// them took a 64 MiB bcast at 2 ranks from 15 GB/s to 0.1 GB/s.
 constexpr size_t kBulkBytes = 64 * 1024;
 
 class Op {
@@ -39,7 +38,7 @@ class Op {
       Progress progress = Poll();
       if (progress == Progress::kDone) return;
       if (progress == Progress::kPending) {
-        WaitPolitely();
+        Wait(Clock::time_point::max());
       } else {
         BlockingStep();
       }
@@ -49,6 +48,21 @@ class Op {
   // Skips KeepAlive for calls that complete before returning to JS (their arguments stay alive).
   void SetSynchronous() { synchronous_ = true; }
 
+  // Polls request_ until it completes (true) or the deadline passes (false). A wait handed from
+  // the JS thread to a worker keeps its Backoff; each new request starts a fresh one.
+  bool Wait(Clock::time_point deadline) {
+    if (newRequest_) {
+      const Settings& settings = GlobalSettings();
+      backoff_ = Backoff(settings.spin, MovingBulk() ? std::chrono::nanoseconds::zero() : settings.backoffMax);
+      newRequest_ = false;
+    }
+    while (!RequestDone()) {
+      if (Clock::now() >= deadline) return false;
+      backoff_.Pause();
+    }
+    return true;
+  }
+
   const MpiFailure& failure() const { return failure_; }
   // Keeps a Buffer the op reads or writes alive (and unmoved) until the op is destroyed.
   void KeepAlive(Napi::Object object) {
@@ -57,7 +71,7 @@ class Op {
 
  protected:
   virtual void BlockingStep() {}
-  // True while the request in flight moves bulk data (see kBulkBytes); small ones may nap.
+  // True while the request in flight moves bulk data (see kBulkBytes).
   virtual bool MovingBulk() const { return false; }
 
   // Records the first failure; returns true when code is an error.
@@ -69,6 +83,7 @@ class Op {
   // Records the nonblocking call that owns request_; returns true when it started.
   bool Started(int code, const char* function) {
     requestFunction_ = function;
+    newRequest_ = true;
     return !Failed(code, function);
   }
   // True when request_ completed (a request completed by MPI_Wait is MPI_REQUEST_NULL) or failed.
@@ -83,44 +98,15 @@ class Op {
   const char* requestFunction_ = "MPI_Test";
 
  private:
-  // MPI_Wait busy-polls; on a machine with fewer cores than busy threads (ranks plus our worker)
-  // that starves the very ranks we wait for. Poll, and yield the core once the wait is long.
-  // A small message still pending after napAfter waits for a rank that is busy elsewhere (a
-  // compile, a late start): nap between polls, so the CPU goes to that rank. Bulk transfers never
-  // nap: Open MPI progresses a nonblocking collective only inside MPI calls, and pauses of even
-  // 1 ms cut a 16 MiB broadcast's bandwidth twentyfold.
-  void WaitPolitely() {
-    using Clock = std::chrono::steady_clock;
-    const auto started = Clock::now();
-    const auto politeAfter = started + std::chrono::microseconds(50);
-    const auto napAfter = started + std::chrono::nanoseconds(GlobalSettings().napAfterNanos);
-    const long napMaxNanos = static_cast<long>(GlobalSettings().napMaxNanos);
-    long napNanos = 20000;
-    while (!RequestDone()) {
-      const auto now = Clock::now();
-      if (now < politeAfter) continue;
-      if (now < napAfter || MovingBulk()) {
-        sched_yield();
-        continue;
-      }
-      // Naps double from 20 us up to 500 us, or up to 1/32 of the wait so far once that is more,
-      // within napMax: a rank that waits out a compile then polls a few hundred times a second
-      // instead of thousands, and is late by at most ~3% of its wait.
-      const timespec nap{0, napNanos};
-      nanosleep(&nap, nullptr);
-      const long waited = std::chrono::duration_cast<std::chrono::nanoseconds>(now - started).count();
-      const long cap = std::max(500000L, std::min(waited / 32, napMaxNanos));
-      napNanos = std::min(napNanos * 2, cap);
-    }
-  }
-
+  Backoff backoff_{std::chrono::nanoseconds::zero(), std::chrono::nanoseconds::zero()};
+  bool newRequest_ = true;
   std::vector<Napi::ObjectReference> keepAlive_;
   bool synchronous_ = false;
 };
 
 // Blocking completion on the JS thread; throws MpiError-shaped errors.
 Napi::Value RunSync(Napi::Env env, std::unique_ptr<Op> op);
-// Spins on Poll for the configured budget, then hands off to a worker thread.
+// Waits on the JS thread for the spin budget, then hands off to a worker thread.
 // callback(error, result) is called exactly once, possibly before RunAsync returns.
 void RunAsync(Napi::Env env, std::unique_ptr<Op> op, Napi::Function callback);
 

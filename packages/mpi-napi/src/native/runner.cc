@@ -1,9 +1,5 @@
-// Runs Ops: blocking on the JS thread, or spinning briefly and then on a libuv worker thread so
-// a collective waiting for a slow rank never blocks the event loop.
-#include <sched.h>
-
-#include <chrono>
-
+// Runs Ops: blocking on the JS thread, or waiting there briefly and then on a libuv worker thread
+// so a collective waiting for a slow rank never blocks the event loop.
 #include "op.h"
 
 namespace mpinapi {
@@ -49,22 +45,17 @@ Napi::Value RunSync(Napi::Env env, std::unique_ptr<Op> op) {
   return op->Result(env);
 }
 
+// Small collectives usually complete within the spin: finishing them here saves the two
+// cross-thread wake-ups of a worker, which cost most when ranks outnumber cores.
 void RunAsync(Napi::Env env, std::unique_ptr<Op> op, Napi::Function callback) {
-  using Clock = std::chrono::steady_clock;
-  const auto started = Clock::now();
-  const auto deadline = started + std::chrono::nanoseconds(GlobalSettings().spinNanos);
-  const auto politeAfter = started + std::chrono::microseconds(50);
+  const auto deadline = Clock::now() + GlobalSettings().spin;
   for (;;) {
     Progress progress = op->Poll();
     if (progress == Progress::kDone) {
       Deliver(env, *op, callback);
       return;
     }
-    const auto now = Clock::now();
-    if (progress == Progress::kNeedsBlocking || now >= deadline) break;
-    // Past a short busy spin, yield between polls: with more ranks than cores the rank we wait
-    // for may need this very core.
-    if (now >= politeAfter) sched_yield();
+    if (progress == Progress::kNeedsBlocking || !op->Wait(deadline)) break;
   }
   (new OpWorker(callback, std::move(op)))->Queue();
 }
