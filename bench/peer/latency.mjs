@@ -40,7 +40,7 @@ const layout = await openCache(dir);
 // The rendezvous is memoized per communicator: each sample runs on a fresh duplicate.
 const dups = [];
 for (let i = 0; i < reps; i++) dups.push(await comm.dup());
-const rendezvous = await sample((i) => discoverTopology(dups[i], layout, { cpu: 'bench' }));
+const rendezvous = await sample((i) => discoverTopology(dups[i], layout.dir, { cpu: 'bench' }));
 
 // The library is built once (untimed), then each sample unloads it (untimed: unload is not part of
 // jit()) and jits it again: a real dlopen from the disk cache after the collective lookup.

@@ -1,12 +1,8 @@
 import {
   CacheCorruptError,
   lookupEntry,
-  openCacheSync,
-  packMsg,
-  randomHex,
   publishEntry,
   readEntryFiles,
-  unpackMsg,
   type CacheHit,
   type CacheLayout,
 } from '@dijitso/core-cache/runtime';
@@ -19,11 +15,8 @@ import {
   type CollectiveOutcome,
   type Communicator,
   type EntryFrame,
-  type ErrorPayload,
-  type Topology,
 } from '@dijitso/mpi-roles';
 import { obtainEntry, type BuildJob, type BuiltEntry } from './build.js';
-import { PerCommunicator } from './per-comm.js';
 import { reviveError, serializeError } from './wire-errors.js';
 
 /**
@@ -32,51 +25,6 @@ import { reviveError, serializeError } from './wire-errors.js';
  */
 export type ServedEntry =
   { by: 'own'; hit: CacheHit; libPath: string } | { by: 'leader'; key: string; libPath: string };
-
-const setups = new PerCommunicator<string, Promise<{ layout: CacheLayout; topology: Topology }>>();
-
-/**
- * Open this rank's cache directory and find the topology, once per (communicator, directory).
- * The ranks first agree that every one of them could open its directory: a rank that cannot
- * must not leave the others waiting in the rendezvous.
- */
-function setupCollective(
-  comm: Communicator,
-  dir: string,
-): Promise<{ layout: CacheLayout; topology: Topology }> {
-  return setups.get(comm, dir, () => {
-    const pending = (async () => {
-      let layout: CacheLayout | undefined;
-      let failure: unknown;
-      try {
-        layout = openCacheSync(dir);
-      } catch (error) {
-        failure = error;
-      }
-      const id = await agree(comm, failure);
-      const topology = await discoverTopology(comm, layout!, { cpu: cpuFingerprint(), id });
-      return { layout: layout!, topology };
-    })();
-    // Every rank fails together, so every rank forgets together and may try again.
-    pending.catch(() => setups.delete(comm, dir));
-    return pending;
-  });
-}
-
-/**
- * Allgather of each rank's failure (or a random id); when any rank failed, every rank throws the
- * first failure; else every rank returns rank 0's id, for the rendezvous to name its probes.
- */
-async function agree(comm: Communicator, failure: unknown): Promise<string> {
-  const statuses = await comm.allgather(
-    failure === undefined ? Buffer.from(randomHex(8)) : packMsg(serializeError(failure)),
-  );
-  const first = statuses.findIndex((bytes) => !/^[0-9a-f]{16}$/.test(bytes.toString('latin1')));
-  if (first < 0) return statuses[0]!.toString();
-  if (first === comm.rank) throw failure;
-  const payload = unpackMsg(statuses[first]!) as ErrorPayload;
-  throw reviveError({ ...payload, message: `${payload.message} (raised on rank ${first})` });
-}
 
 /**
  * Meet the other ranks (once per communicator and directory), then run the collective protocol for
@@ -91,7 +39,11 @@ export async function obtainCollective(
   strategy: BuildStrategy,
   hostSpecific: boolean,
 ): Promise<{ layout: CacheLayout; served: ServedEntry; outcome: CollectiveOutcome }> {
-  const { layout, topology } = await setupCollective(comm, dir);
+  const { layout, topology } = await discoverTopology(comm, dir, {
+    cpu: cpuFingerprint(),
+    serializeError,
+    reviveError,
+  });
   const { key } = job;
   const built = { ...job, layout };
   // Only leaders look: their flags decide. A member whose leader found the entry loads it without

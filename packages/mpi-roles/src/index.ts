@@ -3,7 +3,14 @@ export { createFakeWorld } from './fake.js';
 export { StrategyError, RendezvousError } from './errors.js';
 export type { Topology } from './topology.js';
 export { leadersCommunicator } from './leaders.js';
-export { discoverTopology, rendezvousRuns, type RendezvousOptions } from './rendezvous.js';
+export { discoverTopology, rendezvousRuns, type Rendezvous, type RendezvousOptions } from './rendezvous.js';
+export {
+  directoryIdentity,
+  fileSystemKind,
+  type DirectoryIdentity,
+  type FileSystemKind,
+} from './identity.js';
+export { basicErrorPayload, reviveBasicError } from './wire.js';
 export {
   encodeFrame,
   decodeFrame,
@@ -21,7 +28,6 @@ export { registerStrategy, resolveStrategy, strategyNames, DEFAULT_STRATEGY } fr
 export { validatePlan } from './strategies/validate.js';
 export {
   collectiveBuild,
-  basicErrorPayload,
   type CollectiveSteps,
   type CollectiveOutcome,
   type CollectiveOrigin,

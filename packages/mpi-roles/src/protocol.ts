@@ -1,4 +1,4 @@
-import { DijitsoError, packMsg, unpackMsg } from '@dijitso/core-cache/runtime';
+import { packMsg, unpackMsg } from '@dijitso/core-cache/runtime';
 import {
   decodeFrame,
   encodeFrame,
@@ -220,11 +220,4 @@ function planOf(
       { cause: error },
     );
   }
-}
-
-/** The default error serialization: code, name, message; the rest stays on the failing rank. */
-export function basicErrorPayload(error: unknown): ErrorPayload {
-  if (error instanceof DijitsoError) return { code: error.code, name: error.name, message: error.message };
-  const e = error as Error;
-  return { code: 'UNKNOWN', name: e?.name ?? 'Error', message: e?.message ?? String(error) };
 }

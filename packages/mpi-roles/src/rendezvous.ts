@@ -1,105 +1,127 @@
-import { closeSync, fsyncSync, openSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
-import { randomHex, type CacheLayout } from '@dijitso/core-cache/runtime';
+import { CacheLayout, openCacheSync, packMsg, randomHex, unpackMsg } from '@dijitso/core-cache/runtime';
 import type { Communicator } from './communicator.js';
-import { RendezvousError } from './errors.js';
+import type { ErrorPayload } from './frames.js';
+import {
+  directoryIdentity,
+  fileSystemKind,
+  type DirectoryIdentity,
+  type FileSystemKind,
+} from './identity.js';
+import { probeRound } from './probes.js';
+import { basicErrorPayload, reviveBasicError } from './wire.js';
 import type { Topology } from './topology.js';
 
 /** Options of the rendezvous. */
 export interface RendezvousOptions {
   /** This host's CPU fingerprint (compared before shipping host-specific builds). */
   cpu: string;
-  /** Attempts before an inconsistent view is an error (default 3). */
+  /** Probe rounds before an inconsistent view is an error (default 3). */
   attempts?: number;
-  /** An id every rank already agrees on (from an earlier collective): saves the first broadcast. */
-  id?: string;
+  /** Opens and checks the cache directory, on the first rank of each kernel (default `openCacheSync`). */
+  open?: (dir: string) => CacheLayout;
+  /** What of this rank's failure travels to the others (default: code, name, message). */
+  serializeError?: (error: unknown) => ErrorPayload;
+  /** Rebuilds a failure raised on another rank. */
+  reviveError?: (payload: ErrorPayload) => Error;
+  /** The kind of file system the directory is on (default: from statfs). */
+  kind?: (dir: string) => FileSystemKind;
 }
 
-interface View {
-  seen: number[];
-  cpu: string;
-  host: string;
+/** The cache directory of this rank and who shares it. */
+export interface Rendezvous {
+  layout: CacheLayout;
+  topology: Topology;
 }
 
-const memo = new WeakMap<Communicator, Map<string, Promise<Topology>>>();
+const memo = new WeakMap<Communicator, Map<string, Promise<Rendezvous>>>();
 let runs = 0;
 
-/** How many rendezvous this process has run (each costs probe files, a barrier and an allgather). */
+/** How many rendezvous this process has run. */
 export function rendezvousRuns(): number {
   return runs;
 }
 
 /**
- * Find which ranks of `comm` share `layout`'s physical directory: every rank drops a probe file,
- * lists the folder, and keeps the ranks whose probes it sees. Collective; memoized per
- * (communicator, directory), so it runs once per program.
+ * Find which ranks of `comm` share the physical directory `dir` (docs/ARCHITECTURE.md, "A call
+ * under MPI"): ranks of one kernel that see the same inode share it, with no file written; the
+ * first rank of each kernel opens and checks the cache; a directory on a local file system is
+ * shared by no other kernel; only where directories are on a network file system does one rank
+ * per kernel write a probe into a fresh folder and look for the others' probes by exact name.
+ * Collective; memoized per (communicator, directory); every rank fails together.
  */
 export function discoverTopology(
   comm: Communicator,
-  layout: CacheLayout,
+  dir: string,
   options: RendezvousOptions,
-): Promise<Topology> {
+): Promise<Rendezvous> {
   let byDir = memo.get(comm);
   if (!byDir) {
     byDir = new Map();
     memo.set(comm, byDir);
   }
-  let pending = byDir.get(layout.dir);
+  let pending = byDir.get(dir);
   if (!pending) {
-    pending = rendezvous(comm, layout, options);
-    byDir.set(layout.dir, pending);
-    // Every rank fails together, so every rank forgets together and may try again.
+    pending = rendezvous(comm, dir, options);
+    byDir.set(dir, pending);
     const forget = byDir;
-    pending.catch(() => forget.delete(layout.dir));
+    pending.catch(() => forget.delete(dir));
   }
   return pending;
 }
 
-async function rendezvous(
-  comm: Communicator,
-  layout: CacheLayout,
-  options: RendezvousOptions,
-): Promise<Topology> {
+interface IdentityMessage extends DirectoryIdentity {
+  /** Rank 0's random id, naming the probe folders. */
+  id?: string;
+}
+
+interface OpenedMessage {
+  kind: FileSystemKind;
+  host: string;
+  cpu: string;
+}
+
+async function rendezvous(comm: Communicator, dir: string, options: RendezvousOptions): Promise<Rendezvous> {
   runs += 1;
-  const attempts = options.attempts ?? 3;
-  let views: View[] = [];
-  let id = '';
-  for (let attempt = 1; ; attempt++) {
-    id =
-      attempt === 1 && options.id !== undefined
-        ? options.id
-        : (await comm.bcast(comm.rank === 0 ? Buffer.from(randomHex(8)) : null, 0)).toString();
-    const { seen, probe } = await dropAndList(comm, layout, id);
-    // The allgather is also the barrier that keeps every probe in place until everyone has listed.
-    // A few hundred bytes of plain data: JSON.
-    const gathered = await comm.allgather(
-      Buffer.from(JSON.stringify({ seen, cpu: options.cpu, host: hostname() })),
-    );
-    try {
-      unlinkSync(probe);
-    } catch {
-      // Already gone (a cleaner ran): it has served.
-    }
-    views = gathered.map((bytes) => JSON.parse(bytes.toString()) as View);
-    const problem = inconsistency(views);
-    if (problem === null) break;
-    if (attempt >= attempts) {
-      throw new RendezvousError(
-        `The ranks disagree on who shares the cache directory ${layout.dir} after ${attempts} attempts: ${problem}. ` +
-          'This happens on network file systems that cache directory listings (NFS attribute caching); ' +
-          'mount the cache with lookupcache=positive or noac, or choose a node-local directory.',
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+  const serialize = options.serializeError ?? basicErrorPayload;
+  const revive = options.reviveError ?? reviveBasicError;
+
+  // Round 1: every rank's view of the directory (a stat), or the failure to see it.
+  const identities = await gatherOrFail<IdentityMessage>(comm, serialize, revive, () => ({
+    ...directoryIdentity(dir),
+    ...(comm.rank === 0 ? { id: randomHex(8) } : {}),
+  }));
+  const id = identities[0]!.id!;
+  const kernelLeaderOf = identities.map((mine) =>
+    identities.findIndex((other) => sameDirectory(mine, other)),
+  );
+  const isKernelLeader = kernelLeaderOf[comm.rank] === comm.rank;
+
+  // Round 2: the first rank of each kernel opens and checks the cache for the ranks that share its inode.
+  let layout: CacheLayout | undefined;
+  const opened = await gatherOrFail<OpenedMessage | null>(comm, serialize, revive, () => {
+    if (!isKernelLeader) return null;
+    layout = (options.open ?? openCacheSync)(dir);
+    return { kind: (options.kind ?? fileSystemKind)(layout.dir), host: hostname(), cpu: options.cpu };
+  });
+  layout ??= new CacheLayout(dir);
+
+  // Round 3, only where kernels may share a directory: probes by exact name between their leaders.
+  const kernelLeaders = [...new Set(kernelLeaderOf)];
+  const networkLeaders = kernelLeaders.filter((leader) => opened[leader]!.kind === 'network');
+  const sharing = new Map<number, number[]>(kernelLeaders.map((leader) => [leader, [leader]]));
+  if (networkLeaders.length > 1) {
+    const views = await probeRound(comm, layout, id, networkLeaders, options.attempts ?? 3);
+    for (const [leader, seen] of views) sharing.set(leader, seen);
   }
-  const leaderOf = views.map((view) => view.seen[0]!);
-  const leaders = [...new Set(leaderOf)].sort((a, b) => a - b);
-  const groupOf = leaderOf.map((leader) => leaders.indexOf(leader));
-  const groups = leaders.map((leader) => views[leader]!.seen);
+
+  // A group is every rank whose kernel leader shares the directory with the group's first kernel leader.
+  const groupLeaderOf = kernelLeaderOf.map((leader) => Math.min(...sharing.get(leader)!));
+  const leaders = [...new Set(groupLeaderOf)].sort((a, b) => a - b);
+  const groupOf = groupLeaderOf.map((leader) => leaders.indexOf(leader));
+  const groups = leaders.map((_, group) => groupOf.flatMap((g, rank) => (g === group ? [rank] : [])));
   const group = groupOf[comm.rank]!;
-  const isLeader = leaders[group] === comm.rank;
-  return {
+  const topology: Topology = {
     rank: comm.rank,
     size: comm.size,
     dir: layout.dir,
@@ -107,59 +129,44 @@ async function rendezvous(
     groupOf,
     group,
     leaders,
-    isLeader,
-    cpus: leaders.map((leader) => views[leader]!.cpu),
-    hosts: leaders.map((leader) => views[leader]!.host),
+    isLeader: leaders[group] === comm.rank,
+    cpus: leaders.map((leader) => opened[leader]!.cpu),
+    hosts: leaders.map((leader) => opened[leader]!.host),
     id,
   };
+  return { layout, topology };
+}
+
+function sameDirectory(a: DirectoryIdentity, b: DirectoryIdentity): boolean {
+  return a.boot === b.boot && a.dev === b.dev && a.ino === b.ino;
 }
 
 /**
- * Drop this rank's probe, wait for everyone's, list them; returns the ranks seen and the probe to
- * remove. The file calls are synchronous: each is one small system call, and the rank has nothing
- * else to do until the barrier. The asynchronous ones cost a first use of node's FileHandle
- * (1.5-3 ms of CPU) and a thread-pool round trip each, paid by every rank of a job at once.
+ * Allgather what `make` returns on every rank (msgpack); when `make` threw on any rank, every rank
+ * throws the first failure: its own error on that rank, a revived one naming the rank elsewhere.
  */
-async function dropAndList(
+async function gatherOrFail<T>(
   comm: Communicator,
-  layout: CacheLayout,
-  id: string,
-): Promise<{ seen: number[]; probe: string }> {
-  const mine = join(layout.commDir, `${id}.${comm.rank}`);
-  writeFileSync(mine, `${hostname()} ${process.pid}\n`);
-  syncFolder(layout.commDir);
-  await comm.barrier();
-  const prefix = `${id}.`;
-  const seen = readdirSync(layout.commDir)
-    .filter((name) => name.startsWith(prefix))
-    .map((name) => Number(name.slice(prefix.length)))
-    .filter((rank) => Number.isInteger(rank) && rank >= 0 && rank < comm.size)
-    .sort((a, b) => a - b);
-  return { seen, probe: mine };
-}
-
-// Make the new directory entry durable and visible to other clients of a network file system.
-function syncFolder(path: string): void {
-  const fd = openSync(path, 'r');
+  serialize: (error: unknown) => ErrorPayload,
+  revive: (payload: ErrorPayload) => Error,
+  make: () => T,
+): Promise<T[]> {
+  let failure: unknown;
+  let message: { ok: T } | { error: ErrorPayload };
   try {
-    fsyncSync(fd);
-  } catch {
-    // Some file systems refuse fsync on directories; the barrier still orders the listing.
-  } finally {
-    closeSync(fd);
+    message = { ok: make() };
+  } catch (error) {
+    failure = error;
+    message = { error: serialize(error) };
   }
-}
-
-/** Null when every rank's view is a consistent partition; else a description of the first conflict. */
-function inconsistency(views: View[]): string | null {
-  for (const [rank, view] of views.entries()) {
-    if (!view.seen.includes(rank)) return `rank ${rank} does not see its own probe file`;
-    for (const other of view.seen) {
-      const theirs = views[other]!.seen;
-      if (theirs.length !== view.seen.length || theirs.some((r, i) => r !== view.seen[i])) {
-        return `rank ${rank} sees [${view.seen.join(', ')}] but rank ${other} sees [${theirs.join(', ')}]`;
-      }
-    }
+  const all = (await comm.allgather(packMsg(message))).map(
+    (bytes) => unpackMsg(bytes) as { ok: T } | { error: ErrorPayload },
+  );
+  const first = all.findIndex((m) => 'error' in m);
+  if (first >= 0) {
+    if (first === comm.rank) throw failure;
+    const { error } = all[first] as { error: ErrorPayload };
+    throw revive({ ...error, message: `${error.message} (raised on rank ${first})` });
   }
-  return null;
+  return all.map((m) => (m as { ok: T }).ok);
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { randomBytes } from 'node:crypto';
-import { openCache, sha256Hex, type CacheLayout, type EntryMeta } from '@dijitso/core-cache';
+import { sha256Hex, type CacheLayout, type EntryMeta } from '@dijitso/core-cache';
 import {
   FRAME_VERSION,
   createFakeWorld,
@@ -28,11 +28,14 @@ export async function fakeJob(
 ): Promise<{ topologies: Topology[]; layouts: CacheLayout[]; world: Communicator[] }> {
   const root = await tempDir();
   const world = createFakeWorld(size);
-  const layouts = await Promise.all(world.map((comm) => openCache(join(root, dirOf(comm.rank)))));
-  const topologies = await Promise.all(
-    world.map((comm, rank) => discoverTopology(comm, layouts[rank]!, { cpu: cpuOf(rank) })),
+  const found = await Promise.all(
+    world.map((comm, rank) => discoverTopology(comm, join(root, dirOf(rank)), { cpu: cpuOf(rank) })),
   );
-  return { topologies, layouts, world };
+  return {
+    topologies: found.map((f) => f.topology),
+    layouts: found.map((f) => f.layout),
+    world,
+  };
 }
 
 /** A valid entry frame around `lib`. */

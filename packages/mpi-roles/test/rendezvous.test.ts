@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { openCache } from '@dijitso/core-cache';
+import { CacheIOError, openCacheSync } from '@dijitso/core-cache';
 import {
   RendezvousError,
   createFakeWorld,
@@ -47,10 +47,9 @@ test('one shared directory is one group; separate directories are singletons', a
 test('the rendezvous runs once per communicator and directory', async () => {
   const root = await tempDir();
   const world = createFakeWorld(2);
-  const layout = await openCache(root);
   const before = rendezvousRuns();
-  const first = await Promise.all(world.map((c) => discoverTopology(c, layout, { cpu: 'x' })));
-  const again = await Promise.all(world.map((c) => discoverTopology(c, layout, { cpu: 'x' })));
+  const first = await Promise.all(world.map((c) => discoverTopology(c, root, { cpu: 'x' })));
+  const again = await Promise.all(world.map((c) => discoverTopology(c, root, { cpu: 'x' })));
   assert.equal(rendezvousRuns() - before, 2); // one per rank of this process
   assert.equal(again[0], first[0]);
 });
@@ -65,29 +64,88 @@ test('CPU fingerprints and hosts are known per group', async () => {
   assert.equal(topologies[0]!.hosts.length, 2);
 });
 
+test('one kernel, one inode: one group without a probe file, and only its first rank opens the cache', async () => {
+  const root = await tempDir();
+  const world = createFakeWorld(4);
+  const opened: number[] = [];
+  const found = await Promise.all(
+    world.map((comm) =>
+      discoverTopology(comm, join(root, comm.rank < 2 ? 'a' : 'b'), {
+        cpu: 'x',
+        open: (dir) => {
+          opened.push(comm.rank);
+          return openCacheSync(dir);
+        },
+      }),
+    ),
+  );
+  assert.deepEqual(opened.sort(), [0, 2]);
+  assert.deepEqual(found[3]!.topology.groups, [
+    [0, 1],
+    [2, 3],
+  ]);
+  // A local file system: nothing was written into comm/.
+  for (const dir of ['a', 'b']) assert.deepEqual(await readdir(join(root, dir, 'comm')), []);
+});
+
+test('on a network file system the kernels probe by exact name in a fresh folder, and clean up', async () => {
+  const root = await tempDir();
+  const world = createFakeWorld(3);
+  const dirs = [join(root, 'a'), join(root, 'a'), join(root, 'b')];
+  const found = await Promise.all(
+    world.map((comm) => discoverTopology(comm, dirs[comm.rank]!, { cpu: 'x', kind: () => 'network' })),
+  );
+  assert.deepEqual(found[0]!.topology.groups, [[0, 1], [2]]);
+  for (const dir of ['a', 'b']) assert.deepEqual(await readdir(join(root, dir, 'comm')), []);
+});
+
+test('a directory that cannot be opened fails the rendezvous on every rank, naming the rank', async () => {
+  const root = await tempDir();
+  const world = createFakeWorld(2);
+  const results = await Promise.allSettled(
+    world.map((comm) =>
+      discoverTopology(comm, join(root, `r${comm.rank}`), {
+        cpu: 'x',
+        open: (dir) => {
+          if (comm.rank === 1) throw new CacheIOError(`Cannot create the cache directory ${dir}`);
+          return openCacheSync(dir);
+        },
+      }),
+    ),
+  );
+  assert.equal(results[0]!.status, 'rejected');
+  assert.match(
+    String((results[0] as PromiseRejectedResult).reason),
+    /Cannot create the cache directory .*\(raised on rank 1\)/,
+  );
+  assert.ok((results[1] as PromiseRejectedResult).reason instanceof CacheIOError);
+});
+
 test('views that stay inconsistent are a RendezvousError on every rank, naming the directory', async () => {
   const root = await tempDir();
   const world = createFakeWorld(3);
   const dirs = [join(root, 'a'), join(root, 'a'), join(root, 'b')];
-  const layouts = await Promise.all(dirs.map((dir) => openCache(dir)));
-  // Rank 1's directory listing shows a probe of rank 2 that is not there (a stale listing cache):
-  // after each barrier it plants one, in every attempt.
-  const real = world[1]!;
+  // Rank 0 finds a probe of rank 2 in its own directory that rank 2 never wrote there (as if the
+  // hosts mounted different directories that both had one): planted after each barrier.
+  const real = world[0]!;
   const seesGhost: Communicator = {
-    rank: 1,
+    rank: 0,
     size: 3,
-    bcast: (data, root) => real.bcast(data, root),
+    bcast: (data, r) => real.bcast(data, r),
     allgather: (data) => real.allgather(data),
     split: (color, key) => real.split(color, key),
     barrier: async () => {
       await real.barrier();
-      const own = (await readdir(layouts[1]!.commDir)).find((name) => name.endsWith('.1'));
-      if (own) await writeFile(join(layouts[1]!.commDir, `${own.slice(0, -2)}.2`), '');
+      for (const folder of await readdir(join(dirs[0]!, 'comm'))) {
+        await writeFile(join(dirs[0]!, 'comm', folder, '2'), '');
+      }
     },
   };
-  const comms = [world[0]!, seesGhost, world[2]!];
+  const comms = [seesGhost, world[1]!, world[2]!];
   const results = await Promise.allSettled(
-    comms.map((comm, rank) => discoverTopology(comm, layouts[rank]!, { cpu: 'x', attempts: 2 })),
+    comms.map((comm, rank) =>
+      discoverTopology(comm, dirs[rank]!, { cpu: 'x', attempts: 2, kind: () => 'network' }),
+    ),
   );
   for (const result of results) {
     assert.equal(result.status, 'rejected');
@@ -96,7 +154,7 @@ test('views that stay inconsistent are a RendezvousError on every rank, naming t
     assert.equal((error as RendezvousError).code, 'RENDEZVOUS_FAILED');
     assert.match(
       error.message,
-      /disagree on who shares the cache directory .* after 2 attempts: rank \d sees/,
+      /disagree on who shares the cache directory .* after 2 rounds of probe files: rank \d sees/,
     );
   }
 });
