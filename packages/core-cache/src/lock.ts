@@ -1,5 +1,6 @@
 import type { CacheLayout } from './layout.js';
 import { JitTimeoutError } from './errors.js';
+import { Heartbeat, HeartbeatWatch } from './heartbeat.js';
 import { ioError } from './publish.js';
 
 type LockModule = typeof import('proper-lockfile');
@@ -14,15 +15,17 @@ async function lockfile(): Promise<LockModule> {
 /** Tuning of the per-key lock. */
 export interface LockOptions {
   /**
-   * A lock whose holder has not refreshed it for this long is stale and taken over (a crashed
-   * builder). The holder refreshes it every `staleMs / 5`. Default 10 s.
+   * A lock whose holder's heartbeat has not changed for this long, on the waiter's clock, is stale
+   * and taken over (a crashed builder). The holder beats every `staleMs / 5`. Default 10 s.
    */
   staleMs?: number;
   /** Give up waiting for another process's build after this long. Default: wait forever. */
   timeoutMs?: number;
-  /** Stop waiting for the lock when this aborts (rejecting with its reason). */
-  signal?: AbortSignal | undefined;
 }
+
+// proper-lockfile's own staleness (by the lock folder's mtime) is never reached: a remote client
+// can see that mtime frozen while its holder is alive (see heartbeat.ts).
+const NEVER_STALE_MS = 10 * 365 * 24 * 3600 * 1000;
 
 /** Raised when waiting on another process's build takes longer than `timeoutMs`. */
 export class LockTimeoutError extends JitTimeoutError {}
@@ -35,8 +38,9 @@ export interface BuildOnceResult<T> {
 
 /**
  * Get `key` from the cache or build it, with at most one builder across all processes sharing the
- * directory: the lock holder looks again, then builds; the others poll until the entry appears or
- * the lock frees up (or goes stale because its holder died), so they load what the winner published.
+ * directory: the lock holder looks again, then builds, beating a heartbeat inside the lock; the
+ * others poll until the entry appears or the lock frees up, or its heartbeat stops for `staleMs`
+ * (its holder died: the lock is renamed aside and taken over), so they load what the winner published.
  */
 export async function buildOnce<T>(
   layout: CacheLayout,
@@ -48,20 +52,22 @@ export async function buildOnce<T>(
   options: LockOptions = {},
 ): Promise<BuildOnceResult<T>> {
   const staleMs = Math.max(2000, options.staleMs ?? 10_000);
+  const beatMs = Math.max(200, Math.floor(staleMs / 5));
+  const lockDir = `${layout.lock(key)}.lock`;
   const started = Date.now();
   const { lock } = await lockfile();
+  let watch: HeartbeatWatch | undefined;
   let delay = 5;
   for (;;) {
-    options.signal?.throwIfAborted();
     let release: (() => Promise<void>) | undefined;
     try {
       release = await lock(layout.lock(key), {
         realpath: false,
-        stale: staleMs,
-        update: Math.max(1000, Math.floor(staleMs / 5)),
+        stale: NEVER_STALE_MS,
+        update: Math.max(1000, beatMs),
         retries: 0,
-        // A compromised lock (our refresh failed for longer than staleMs) means another process may
-        // build too: harmless, since both publish the same entry by rename.
+        // A compromised lock (taken over while we were too slow to beat) means another process
+        // may build too: harmless, since both publish the same entry by rename.
         onCompromised: () => undefined,
       });
     } catch (error) {
@@ -69,20 +75,29 @@ export async function buildOnce<T>(
         throw ioError(`lock ${layout.lock(key)}`, error);
     }
     if (release) {
+      const heartbeat = new Heartbeat(lockDir, beatMs);
       try {
         const found = await steps.lookup(true);
         if (found !== null) return { value: found, built: false };
         return { value: await steps.build(), built: true };
       } finally {
+        heartbeat.stop();
         await release().catch(() => undefined);
       }
     }
     const found = await steps.lookup(false);
     if (found !== null) return { value: found, built: false };
+    watch ??= new HeartbeatWatch(lockDir, staleMs);
+    if (watch.isStale()) {
+      watch.takeOver();
+      watch = undefined;
+      continue;
+    }
     if (options.timeoutMs !== undefined && Date.now() - started > options.timeoutMs) {
       throw new LockTimeoutError(
         `Timed out after ${options.timeoutMs} ms waiting for another process to build ${key} ` +
-          `(lock ${layout.lock(key)}.lock). If no process is building it, the lock goes stale after ${staleMs} ms.`,
+          `(lock ${lockDir}). If no process is building it, the lock is taken over once its heartbeat ` +
+          `has not changed for ${staleMs} ms.`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, delay));
