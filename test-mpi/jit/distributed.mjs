@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { JitCompileError, JitGenerateError, jit } from 'dijitso';
+import { pendingStats } from '@dijitso/core-cache';
 import { rendezvousRuns } from '@dijitso/mpi-roles';
 import { world } from 'mpi-napi';
 
@@ -156,6 +157,20 @@ const scenarios = {
     const result = await expectCompiles('customStrategy', lastBuilds, 1);
     const origins = (await comm.allgather(Buffer.from(result.origin))).map(String);
     assert.deepEqual(origins, ['received', 'received', 'received', 'received', 'built', 'built']);
+  },
+  async statsByLeader() {
+    // Each directory's leader counts the calls of its group; the other ranks keep no counts, so
+    // they never write statistics into a directory they share.
+    const dir = nodeDir('statsByLeader');
+    const call = () =>
+      jit({ signature: 'counted', generate: () => ({ source: ADD }), params: { cache: { dir } }, comm });
+    await call();
+    await call();
+    const pending = pendingStats(resolve(dir));
+    const leader = rank % 2 === 0;
+    // The first call built or received, which the leader wrote at once; the second hit memory.
+    assert.equal(pending.misses, 0, `rank ${rank}: misses`);
+    assert.equal(pending.memoryHits, leader ? 2 : 0, `rank ${rank}: memory hits`);
   },
   async rendezvousOnce() {
     const dir = nodeDir('rendezvousOnce');

@@ -13,21 +13,25 @@ export interface CallOutcome {
 }
 
 /**
- * Count a `jit()` call in the statistics of the cache that served it, and, when this process
- * published into that cache (built or received), write the counts and enforce the size limit if due.
+ * Count a `jit()` call in the statistics of the cache that served it, as `calls` calls: 1 alone;
+ * under MPI a group's leader counts its whole group and the others nothing, so the ranks that only
+ * load never write statistics into a shared directory. When this process published into that cache
+ * (built or received), write the counts and enforce the size limit if due.
  */
 export async function recordJitCall(
   layout: CacheLayout,
   served: ServedEntry,
   outcome: CallOutcome,
+  calls: number,
   cache: ResolvedParams['cache'],
 ): Promise<void> {
+  if (calls === 0) return;
   const { origin, role } = outcome;
   if (origin === 'disk') {
-    countStat(layout.dir, 'diskHits');
+    countStat(layout.dir, 'diskHits', calls);
     return;
   }
-  countStat(layout.dir, 'misses');
+  countStat(layout.dir, 'misses', calls);
   let published = false;
   if (origin === 'built' && (role === undefined || role === 'builder')) {
     countStat(layout.dir, 'builds');

@@ -38,7 +38,7 @@ export async function obtainCollective(
   dir: string,
   strategy: BuildStrategy,
   hostSpecific: boolean,
-): Promise<{ layout: CacheLayout; served: ServedEntry; outcome: CollectiveOutcome }> {
+): Promise<{ layout: CacheLayout; served: ServedEntry; outcome: CollectiveOutcome; groupSize: number }> {
   const { layout, topology } = await discoverTopology(comm, dir, {
     cpu: cpuFingerprint(),
     serializeError,
@@ -46,6 +46,7 @@ export async function obtainCollective(
   });
   const { key } = job;
   const built = { ...job, layout };
+  const groupSize = topology.groups[topology.group]!.length;
   // Only leaders look: their flags decide. A member whose leader found the entry loads it without
   // a look of its own, since the leader has just checked that very file in the same directory.
   const own = topology.isLeader ? await lookupEntry(layout, key) : null;
@@ -90,7 +91,7 @@ export async function obtainCollective(
   // Every group succeeded, else collectiveBuild threw: a leader holds the entry it found or
   // published, and a member loads what its leader did in this very directory.
   if (!topology.isLeader) {
-    return { layout, served: { by: 'leader', key, libPath: layout.lib(key) }, outcome };
+    return { layout, served: { by: 'leader', key, libPath: layout.lib(key) }, outcome, groupSize };
   }
   const hit = published ?? own;
   if (!hit) {
@@ -99,7 +100,7 @@ export async function obtainCollective(
       `Rank ${comm.rank}: no entry for ${key} in ${layout.dir} after the collective call (${outcome.origin})`,
     );
   }
-  return { layout, served: { by: 'own', hit, libPath: hit.libPath }, outcome };
+  return { layout, served: { by: 'own', hit, libPath: hit.libPath }, outcome, groupSize };
 }
 
 function entryFrame(key: string, entry: BuiltEntry): EntryFrame {

@@ -184,7 +184,7 @@ async function jitNow(call: CheckedCall): Promise<JitResult> {
   const fingerprint = `${key}\0${dir}\0${commId(comm)}`;
   const loaded = table.get(signature);
   if (loaded !== undefined && loaded.fingerprint === fingerprint) {
-    countStat(loaded.cacheDir, 'memoryHits');
+    if (loaded.countAs > 0) countStat(loaded.cacheDir, 'memoryHits', loaded.countAs);
     return { lib: loaded.lib, signature, key, path: loaded.path, origin: 'memory' };
   }
   const job: Omit<BuildJob, 'layout'> = {
@@ -202,6 +202,8 @@ async function jitNow(call: CheckedCall): Promise<JitResult> {
 
   let layout: CacheLayout;
   let served: ServedEntry;
+  // How many calls this one counts as in the statistics: a group's leader counts for its group.
+  let countAs = 1;
   let result: Omit<JitResult, 'lib' | 'path' | 'origin'> & CallOutcome;
   if (comm === undefined || strategy === undefined) {
     layout = await openCache(dir);
@@ -212,13 +214,14 @@ async function jitNow(call: CheckedCall): Promise<JitResult> {
     const bound = timeout === undefined ? comm : bounded(comm, timeout);
     const obtained = await obtainCollective(job, bound, dir, strategy, isHostSpecific(build));
     ({ layout, served } = obtained);
+    countAs = obtained.outcome.role === 'member' ? 0 : obtained.groupSize;
     const { origin, role, receivedBytes, builds } = obtained.outcome;
     result = { signature, key, origin, role, receivedBytes, builds };
   }
   const { libPath } = served;
   const lib = await load(served, signature);
-  table.set({ signature, key, lib, path: libPath, cacheDir: layout.dir, fingerprint });
-  await recordJitCall(layout, served, result, params.cache);
+  table.set({ signature, key, lib, path: libPath, cacheDir: layout.dir, countAs, fingerprint });
+  await recordJitCall(layout, served, result, countAs, params.cache);
   return { ...result, lib, path: libPath };
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { CacheLayout, readStats } from '@dijitso/core-cache';
 import { createFakeWorld } from '@dijitso/mpi-roles';
 import { JitCompileError, JitLoadError, JitTimeoutError, jit, type JitResult } from '../src/index.js';
 import { counting, tempDir } from './helpers.js';
@@ -49,6 +50,34 @@ test('root strategy: one compile, the binary received and published in the other
     assert.equal((await readdir(join(root, node, 'src'))).length, 1);
   }
   assert.ok(values[2]!.receivedBytes! > 1000);
+});
+
+test("a group's leader counts the calls of its whole group; the other ranks count nothing", async () => {
+  const generate = counting(ADD);
+  const { root } = await sixRanks('fake_counted', 'root', generate);
+  // A second job on the same directories (a new communicator: no memory hits). Repeated calls
+  // cannot be tested here: the fake ranks share one process, and so its table of loaded libraries.
+  const world = createFakeWorld(6);
+  fulfilled(
+    await Promise.allSettled(
+      world.map((comm) =>
+        jit({
+          signature: 'fake_counted',
+          generate,
+          comm,
+          strategy: 'root',
+          params: { cache: { dir: join(root, `node-${comm.rank >> 1}`) } },
+        }),
+      ),
+    ),
+  );
+  for (const node of ['node-0', 'node-1', 'node-2']) {
+    const { counters } = await readStats(new CacheLayout(join(root, node)));
+    assert.equal(counters.misses, 2, node);
+    assert.equal(counters.diskHits, 2, node);
+    assert.equal(counters.builds, node === 'node-0' ? 1 : 0, node);
+    assert.equal(counters.received, node === 'node-0' ? 0 : 1, node);
+  }
 });
 
 test('node strategy compiles once per directory', async () => {

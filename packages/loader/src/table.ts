@@ -9,6 +9,8 @@ export interface TableEntry {
   path: string;
   /** The cache directory it was loaded from. */
   cacheDir: string;
+  /** How many calls a hit on it counts as in that directory's statistics (0: another process counts them). */
+  countAs: number;
   /** What besides the signature decided this entry (the caller's own string): a call with another is no hit. */
   fingerprint: string;
 }

@@ -63,7 +63,15 @@ test('factory refuses names that are not C identifiers', async () => {
 test('the table maps signatures to libraries and unloads on request', async () => {
   const table = new LibraryTable();
   const lib = await loadLibrary(libPath);
-  table.set({ signature: 's', key: 's-0123456789ab', lib, path: libPath, cacheDir: dir, fingerprint: '' });
+  table.set({
+    signature: 's',
+    key: 's-0123456789ab',
+    lib,
+    path: libPath,
+    cacheDir: dir,
+    countAs: 1,
+    fingerprint: '',
+  });
   assert.equal(table.get('s')?.lib, lib);
   assert.deepEqual(table.signatures(), ['s']);
   assert.equal(table.unload('s'), true);
