@@ -23,6 +23,8 @@ export interface NativeBinding {
     THREAD_SERIALIZED: number;
     THREAD_MULTIPLE: number;
     UNDEFINED: number;
+    ANY_SOURCE: number;
+    ANY_TAG: number;
   };
   configure(settings: {
     chunkBytes: number;
@@ -77,6 +79,34 @@ export interface NativeBinding {
     data: Buffer,
     done: NativeCallback<NativeGathered | null>,
   ): void;
+  sendSync(handle: number, data: Buffer, dest: number, tag: number): void;
+  sendAsync(handle: number, data: Buffer, dest: number, tag: number, done: NativeCallback<void>): void;
+  /** data is the length when the message landed in into. */
+  recvSync(handle: number, source: number, tag: number, into: Buffer | null): NativeReceived;
+  recvAsync(
+    handle: number,
+    source: number,
+    tag: number,
+    into: Buffer | null,
+    done: NativeCallback<NativeReceived>,
+  ): void;
+  probeSync(handle: number, source: number, tag: number): NativeProbed;
+  probeAsync(handle: number, source: number, tag: number, done: NativeCallback<NativeProbed>): void;
+  tagUpperBound(): number;
+}
+
+/** What a receive delivers. */
+export interface NativeReceived {
+  data: Buffer | number;
+  source: number;
+  tag: number;
+}
+
+/** What a probe delivers. */
+export interface NativeProbed {
+  source: number;
+  tag: number;
+  size: number;
 }
 
 /** How to get MPI, shown whenever the addon cannot be used. */

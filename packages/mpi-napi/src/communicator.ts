@@ -1,8 +1,27 @@
 // A typed, validated wrapper around one MPI communicator handle of the addon.
-import type { NativeBinding, NativeGathered } from './binding.js';
+import type { NativeBinding, NativeGathered, NativeProbed, NativeReceived } from './binding.js';
 import { callNative } from './errors.js';
-import { OpQueue } from './queue.js';
-import { assertNoOverlap, queueFor, usableBinding } from './runtime.js';
+import {
+  ANY_SOURCE,
+  ANY_TAG,
+  checkEnvelope,
+  checkRecvOptions,
+  checkSend,
+  receivedFrom,
+  ReceiveOrder,
+  type Probed,
+  type Received,
+  type RecvOptions,
+} from './p2p.js';
+import { OpQueue, runUnqueued } from './queue.js';
+import {
+  assertNoOverlap,
+  assertNoSerializedOverlap,
+  assertUnqueuedAllowed,
+  queueFor,
+  tagUpperBound,
+  usableBinding,
+} from './runtime.js';
 import {
   expectBuffer,
   expectInt32,
@@ -47,6 +66,7 @@ export class Communicator {
   readonly isWorld: boolean;
   readonly #handle: number;
   readonly #queue = new OpQueue();
+  readonly #receives = new ReceiveOrder();
   #freed = false;
 
   /** @internal Communicators come from world(), split() and dup(). */
@@ -60,6 +80,81 @@ export class Communicator {
   /** True once free() was called. */
   get freed(): boolean {
     return this.#freed;
+  }
+
+  /**
+   * Sends buf to rank dest (MPI_Isend); resolves when buf may be reused. Sends and receives start
+   * at once, beside any pending collective, and keep MPI's order between two ranks.
+   */
+  send(buf: Buffer, dest: number, tag = 0): Promise<void> {
+    const binding = this.#ready();
+    checkSend(buf, dest, tag, this.size, tagUpperBound(binding));
+    assertUnqueuedAllowed('send');
+    return runUnqueued<void, void>(
+      (done) => binding.sendAsync(this.#handle, buf, dest, tag, done),
+      () => undefined,
+    );
+  }
+
+  /** Blocking {@link send}. */
+  sendSync(buf: Buffer, dest: number, tag = 0): void {
+    const binding = this.#ready();
+    checkSend(buf, dest, tag, this.size, tagUpperBound(binding));
+    assertNoSerializedOverlap('sendSync');
+    callNative(() => binding.sendSync(this.#handle, buf, dest, tag));
+  }
+
+  /**
+   * Receives the next message from source with tag (either may be ANY_SOURCE / ANY_TAG), of any
+   * length; resolves to the message and who sent it with which tag.
+   */
+  recv(source: number = ANY_SOURCE, tag: number = ANY_TAG, options: RecvOptions = {}): Promise<Received> {
+    const binding = this.#ready();
+    checkEnvelope(source, tag, this.size, tagUpperBound(binding));
+    const into = checkRecvOptions(options);
+    assertUnqueuedAllowed('recv');
+    const [nativeSource, nativeTag] = this.#nativeEnvelope(binding, source, tag);
+    return this.#receives.run(source, tag, () =>
+      runUnqueued<NativeReceived, Received>(
+        (done) => binding.recvAsync(this.#handle, nativeSource, nativeTag, into, done),
+        (result) => receivedFrom(result, into),
+      ),
+    );
+  }
+
+  /** Blocking {@link recv}. */
+  recvSync(source: number = ANY_SOURCE, tag: number = ANY_TAG, options: RecvOptions = {}): Received {
+    const binding = this.#ready();
+    checkEnvelope(source, tag, this.size, tagUpperBound(binding));
+    const into = checkRecvOptions(options);
+    assertNoSerializedOverlap('recvSync');
+    this.#receives.assertNoCompetitor(source, tag, 'recvSync');
+    const [nativeSource, nativeTag] = this.#nativeEnvelope(binding, source, tag);
+    return receivedFrom(
+      callNative(() => binding.recvSync(this.#handle, nativeSource, nativeTag, into)),
+      into,
+    );
+  }
+
+  /** Waits for a message from source with tag and resolves to its envelope and size, leaving it to be received. */
+  probe(source: number = ANY_SOURCE, tag: number = ANY_TAG): Promise<Probed> {
+    const binding = this.#ready();
+    checkEnvelope(source, tag, this.size, tagUpperBound(binding));
+    assertUnqueuedAllowed('probe');
+    const [nativeSource, nativeTag] = this.#nativeEnvelope(binding, source, tag);
+    return runUnqueued<NativeProbed, Probed>(
+      (done) => binding.probeAsync(this.#handle, nativeSource, nativeTag, done),
+      (result) => result,
+    );
+  }
+
+  /** Blocking {@link probe}. */
+  probeSync(source: number = ANY_SOURCE, tag: number = ANY_TAG): Probed {
+    const binding = this.#ready();
+    checkEnvelope(source, tag, this.size, tagUpperBound(binding));
+    assertNoSerializedOverlap('probeSync');
+    const [nativeSource, nativeTag] = this.#nativeEnvelope(binding, source, tag);
+    return callNative(() => binding.probeSync(this.#handle, nativeSource, nativeTag));
   }
 
   /** Resolves when every rank has entered the barrier. */
@@ -195,6 +290,13 @@ export class Communicator {
     const binding = this.#readySync('free');
     callNative(() => binding.commFree(this.#handle));
     this.#freed = true;
+  }
+
+  #nativeEnvelope(binding: NativeBinding, source: number, tag: number): [number, number] {
+    return [
+      source === ANY_SOURCE ? binding.constants.ANY_SOURCE : source,
+      tag === ANY_TAG ? binding.constants.ANY_TAG : tag,
+    ];
   }
 
   #ready(): NativeBinding {
