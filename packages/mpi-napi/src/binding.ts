@@ -66,9 +66,29 @@ export interface NativeBinding {
   ): void;
   barrierSync(handle: number): void;
   barrierAsync(handle: number, done: NativeCallback<void>): void;
-  /** op: 0 sum, 1 max, 2 min. */
-  allreduceSync(handle: number, value: number, op: number): number;
-  allreduceAsync(handle: number, value: number, op: number, done: NativeCallback<number>): void;
+  /**
+   * root -1 means allreduce. type and op index the addon's tables (see reduce.ts). A number
+   * resolves to the result (null where it does not arrive); an array's result lands in result.
+   */
+  reduceSync(
+    handle: number,
+    root: number,
+    receives: boolean,
+    type: number,
+    op: number,
+    value: number | Buffer,
+    result: Buffer | null,
+  ): number | null | undefined;
+  reduceAsync(
+    handle: number,
+    root: number,
+    receives: boolean,
+    type: number,
+    op: number,
+    value: number | Buffer,
+    result: Buffer | null,
+    done: NativeCallback<number | null | undefined>,
+  ): void;
   /** root -1 means allgather; the result is null on non-root ranks of a gather. */
   gatherSync(handle: number, root: number, rank: number, size: number, data: Buffer): NativeGathered | null;
   gatherAsync(

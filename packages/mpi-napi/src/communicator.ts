@@ -15,6 +15,13 @@ import {
 } from './p2p.js';
 import { OpQueue, runUnqueued } from './queue.js';
 import {
+  checkReduce,
+  resultBytes,
+  type ReduceArguments,
+  type ReduceOp,
+  type ReducibleArray,
+} from './reduce.js';
+import {
   assertNoOverlap,
   assertNoSerializedOverlap,
   assertUnqueuedAllowed,
@@ -22,18 +29,7 @@ import {
   tagUpperBound,
   usableBinding,
 } from './runtime.js';
-import {
-  expectBuffer,
-  expectInt32,
-  expectInteger,
-  expectNumber,
-  expectOneOf,
-  expectRank,
-} from './validate.js';
-
-/** Reductions allreduce supports on numbers (MPI_SUM, MPI_MAX, MPI_MIN on doubles). */
-export type ReduceOp = 'sum' | 'max' | 'min';
-const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'min'];
+import { expectBuffer, expectInt32, expectInteger, expectRank } from './validate.js';
 
 /** Options of {@link Communicator.bcast}. */
 export interface BcastOptions {
@@ -228,21 +224,45 @@ export class Communicator {
     return splitGathered(callNative(() => binding.gatherSync(this.#handle, -1, this.rank, this.size, buf))!);
   }
 
-  /** Combines one number from every rank (as a double) and resolves to the result on every rank. */
-  allreduce(value: number, op: ReduceOp): Promise<number> {
+  /**
+   * Combines a number (as a double) or a typed array (element-wise; the same length on every
+   * rank) from every rank; resolves to the result, a new number or array, on every rank.
+   */
+  allreduce(value: number, op: ReduceOp): Promise<number>;
+  allreduce<T extends ReducibleArray>(value: T, op: ReduceOp): Promise<T>;
+  allreduce(value: number | ReducibleArray, op: ReduceOp): Promise<number | ReducibleArray> {
     const binding = this.#ready();
-    const opIndex = this.#checkAllreduce(value, op);
-    return queueFor(this.#queue).run<number, number>(
-      (done) => binding.allreduceAsync(this.#handle, value, opIndex, done),
-      (result) => result,
-    );
+    return this.#reduceAsync(binding, -1, checkReduce(value, op, true)) as Promise<number | ReducibleArray>;
   }
 
   /** Blocking {@link allreduce}. */
-  allreduceSync(value: number, op: ReduceOp): number {
+  allreduceSync(value: number, op: ReduceOp): number;
+  allreduceSync<T extends ReducibleArray>(value: T, op: ReduceOp): T;
+  allreduceSync(value: number | ReducibleArray, op: ReduceOp): number | ReducibleArray {
     const binding = this.#readySync('allreduceSync');
-    const opIndex = this.#checkAllreduce(value, op);
-    return callNative(() => binding.allreduceSync(this.#handle, value, opIndex));
+    return this.#reduceSync(binding, -1, checkReduce(value, op, true)) as number | ReducibleArray;
+  }
+
+  /** Like {@link allreduce}, but the result arrives on root only; the other ranks get null. */
+  reduce(value: number, op: ReduceOp, root: number): Promise<number | null>;
+  reduce<T extends ReducibleArray>(value: T, op: ReduceOp, root: number): Promise<T | null>;
+  reduce(
+    value: number | ReducibleArray,
+    op: ReduceOp,
+    root: number,
+  ): Promise<number | ReducibleArray | null> {
+    const binding = this.#ready();
+    expectRank(root, 'root', this.size);
+    return this.#reduceAsync(binding, root, checkReduce(value, op, root === this.rank));
+  }
+
+  /** Blocking {@link reduce}. */
+  reduceSync(value: number, op: ReduceOp, root: number): number | null;
+  reduceSync<T extends ReducibleArray>(value: T, op: ReduceOp, root: number): T | null;
+  reduceSync(value: number | ReducibleArray, op: ReduceOp, root: number): number | ReducibleArray | null {
+    const binding = this.#readySync('reduceSync');
+    expectRank(root, 'root', this.size);
+    return this.#reduceSync(binding, root, checkReduce(value, op, root === this.rank));
   }
 
   /**
@@ -336,10 +356,48 @@ export class Communicator {
     expectRank(root, 'root', this.size);
   }
 
-  #checkAllreduce(value: number, op: ReduceOp): number {
-    expectNumber(value, 'value');
-    expectOneOf(op, 'op', REDUCE_OPS);
-    return REDUCE_OPS.indexOf(op);
+  #reduceAsync(
+    binding: NativeBinding,
+    root: number,
+    reduction: ReduceArguments,
+  ): Promise<number | ReducibleArray | null> {
+    const { nativeType, nativeOp, nativeValue, result } = reduction;
+    const receives = root < 0 || root === this.rank;
+    return queueFor(this.#queue).run<number | null | undefined, number | ReducibleArray | null>(
+      (done) =>
+        binding.reduceAsync(
+          this.#handle,
+          root,
+          receives,
+          nativeType,
+          nativeOp,
+          nativeValue,
+          resultBytes(result),
+          done,
+        ),
+      (value) => (typeof nativeValue === 'number' ? (value as number | null) : result),
+    );
+  }
+
+  #reduceSync(
+    binding: NativeBinding,
+    root: number,
+    reduction: ReduceArguments,
+  ): number | ReducibleArray | null {
+    const { nativeType, nativeOp, nativeValue, result } = reduction;
+    const receives = root < 0 || root === this.rank;
+    const value = callNative(() =>
+      binding.reduceSync(
+        this.#handle,
+        root,
+        receives,
+        nativeType,
+        nativeOp,
+        nativeValue,
+        resultBytes(result),
+      ),
+    );
+    return typeof nativeValue === 'number' ? (value as number | null) : result;
   }
 
   #checkSplit(binding: NativeBinding, color: number | null, key: number): number {

@@ -1,4 +1,5 @@
-export { Communicator, type BcastOptions, type ReduceOp } from './communicator.js';
+export { Communicator, type BcastOptions } from './communicator.js';
+export { type ReduceOp, type ReducibleArray } from './reduce.js';
 export {
   abort,
   finalize,

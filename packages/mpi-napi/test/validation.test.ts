@@ -32,7 +32,21 @@ test('wrong arguments are TypeError or RangeError with the expected message', { 
   assert.throws(() => comm.gatherSync(Buffer.alloc(1), 2), { name: 'RangeError' });
   assert.throws(() => comm.allreduce(1, 'avg' as 'sum'), {
     name: 'TypeError',
-    message: "Expected one of 'sum', 'max', 'min' for op but received the string \"avg\"",
+    message: "Expected one of 'sum', 'prod', 'min', 'max' for op but received the string \"avg\"",
+  });
+  assert.throws(() => comm.allreduce(new Float64Array(2), 'band'), {
+    name: 'TypeError',
+    message:
+      "Expected one of 'sum', 'prod', 'min', 'max' for op on a Float64Array but received the string \"band\"",
+  });
+  assert.throws(() => comm.reduce(new Int16Array(2) as unknown as Int32Array, 'sum', 0), {
+    name: 'TypeError',
+    message:
+      'Expected a number or a typed array (Float64Array, Float32Array, Int32Array, Uint32Array, BigInt64Array) for value but received a value of type object',
+  });
+  assert.throws(() => comm.reduceSync(1, 'sum', 1), {
+    name: 'RangeError',
+    message: /for root but received 1$/,
   });
   assert.throws(() => comm.allreduceSync('1' as unknown as number, 'sum'), { name: 'TypeError' });
   assert.throws(() => comm.splitSync(1.5, 0), {
