@@ -11,6 +11,7 @@
         "src/native/errors.cc",
         "src/native/gather.cc",
         "src/native/init.cc",
+        "src/native/p2p.cc",
         "src/native/pool.cc",
         "src/native/runner.cc"
       ],

@@ -23,6 +23,8 @@ export interface NativeBinding {
     THREAD_SERIALIZED: number;
     THREAD_MULTIPLE: number;
     UNDEFINED: number;
+    ANY_SOURCE: number;
+    ANY_TAG: number;
   };
   configure(settings: {
     chunkBytes: number;
@@ -64,9 +66,29 @@ export interface NativeBinding {
   ): void;
   barrierSync(handle: number): void;
   barrierAsync(handle: number, done: NativeCallback<void>): void;
-  /** op: 0 sum, 1 max, 2 min. */
-  allreduceSync(handle: number, value: number, op: number): number;
-  allreduceAsync(handle: number, value: number, op: number, done: NativeCallback<number>): void;
+  /**
+   * root -1 means allreduce. type and op index the addon's tables (see reduce.ts). A number
+   * resolves to the result (null where it does not arrive); an array's result lands in result.
+   */
+  reduceSync(
+    handle: number,
+    root: number,
+    receives: boolean,
+    type: number,
+    op: number,
+    value: number | Buffer,
+    result: Buffer | null,
+  ): number | null | undefined;
+  reduceAsync(
+    handle: number,
+    root: number,
+    receives: boolean,
+    type: number,
+    op: number,
+    value: number | Buffer,
+    result: Buffer | null,
+    done: NativeCallback<number | null | undefined>,
+  ): void;
   /** root -1 means allgather; the result is null on non-root ranks of a gather. */
   gatherSync(handle: number, root: number, rank: number, size: number, data: Buffer): NativeGathered | null;
   gatherAsync(
@@ -77,6 +99,34 @@ export interface NativeBinding {
     data: Buffer,
     done: NativeCallback<NativeGathered | null>,
   ): void;
+  sendSync(handle: number, data: Buffer, dest: number, tag: number): void;
+  sendAsync(handle: number, data: Buffer, dest: number, tag: number, done: NativeCallback<void>): void;
+  /** data is the length when the message landed in into. */
+  recvSync(handle: number, source: number, tag: number, into: Buffer | null): NativeReceived;
+  recvAsync(
+    handle: number,
+    source: number,
+    tag: number,
+    into: Buffer | null,
+    done: NativeCallback<NativeReceived>,
+  ): void;
+  probeSync(handle: number, source: number, tag: number): NativeProbed;
+  probeAsync(handle: number, source: number, tag: number, done: NativeCallback<NativeProbed>): void;
+  tagUpperBound(): number;
+}
+
+/** What a receive delivers. */
+export interface NativeReceived {
+  data: Buffer | number;
+  source: number;
+  tag: number;
+}
+
+/** What a probe delivers. */
+export interface NativeProbed {
+  source: number;
+  tag: number;
+  size: number;
 }
 
 /** How to get MPI, shown whenever the addon cannot be used. */

@@ -1,20 +1,35 @@
 // A typed, validated wrapper around one MPI communicator handle of the addon.
-import type { NativeBinding, NativeGathered } from './binding.js';
+import type { NativeBinding, NativeGathered, NativeProbed, NativeReceived } from './binding.js';
 import { callNative } from './errors.js';
-import { OpQueue } from './queue.js';
-import { assertNoOverlap, queueFor, usableBinding } from './runtime.js';
 import {
-  expectBuffer,
-  expectInt32,
-  expectInteger,
-  expectNumber,
-  expectOneOf,
-  expectRank,
-} from './validate.js';
-
-/** Reductions allreduce supports on numbers (MPI_SUM, MPI_MAX, MPI_MIN on doubles). */
-export type ReduceOp = 'sum' | 'max' | 'min';
-const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'min'];
+  ANY_SOURCE,
+  ANY_TAG,
+  checkEnvelope,
+  checkRecvOptions,
+  checkSend,
+  receivedFrom,
+  ReceiveOrder,
+  type Probed,
+  type Received,
+  type RecvOptions,
+} from './p2p.js';
+import { OpQueue, runUnqueued } from './queue.js';
+import {
+  checkReduce,
+  resultBytes,
+  type ReduceArguments,
+  type ReduceOp,
+  type ReducibleArray,
+} from './reduce.js';
+import {
+  assertNoOverlap,
+  assertNoSerializedOverlap,
+  assertUnqueuedAllowed,
+  queueFor,
+  tagUpperBound,
+  usableBinding,
+} from './runtime.js';
+import { expectBuffer, expectInt32, expectInteger, expectRank } from './validate.js';
 
 /** Options of {@link Communicator.bcast}. */
 export interface BcastOptions {
@@ -47,6 +62,7 @@ export class Communicator {
   readonly isWorld: boolean;
   readonly #handle: number;
   readonly #queue = new OpQueue();
+  readonly #receives = new ReceiveOrder();
   #freed = false;
 
   /** @internal Communicators come from world(), split() and dup(). */
@@ -60,6 +76,81 @@ export class Communicator {
   /** True once free() was called. */
   get freed(): boolean {
     return this.#freed;
+  }
+
+  /**
+   * Sends buf to rank dest (MPI_Isend); resolves when buf may be reused. Sends and receives start
+   * at once, beside any pending collective, and keep MPI's order between two ranks.
+   */
+  send(buf: Buffer, dest: number, tag = 0): Promise<void> {
+    const binding = this.#ready();
+    checkSend(buf, dest, tag, this.size, tagUpperBound(binding));
+    assertUnqueuedAllowed('send');
+    return runUnqueued<void, void>(
+      (done) => binding.sendAsync(this.#handle, buf, dest, tag, done),
+      () => undefined,
+    );
+  }
+
+  /** Blocking {@link send}. */
+  sendSync(buf: Buffer, dest: number, tag = 0): void {
+    const binding = this.#ready();
+    checkSend(buf, dest, tag, this.size, tagUpperBound(binding));
+    assertNoSerializedOverlap('sendSync');
+    callNative(() => binding.sendSync(this.#handle, buf, dest, tag));
+  }
+
+  /**
+   * Receives the next message from source with tag (either may be ANY_SOURCE / ANY_TAG), of any
+   * length; resolves to the message and who sent it with which tag.
+   */
+  recv(source: number = ANY_SOURCE, tag: number = ANY_TAG, options: RecvOptions = {}): Promise<Received> {
+    const binding = this.#ready();
+    checkEnvelope(source, tag, this.size, tagUpperBound(binding));
+    const into = checkRecvOptions(options);
+    assertUnqueuedAllowed('recv');
+    const [nativeSource, nativeTag] = this.#nativeEnvelope(binding, source, tag);
+    return this.#receives.run(source, tag, () =>
+      runUnqueued<NativeReceived, Received>(
+        (done) => binding.recvAsync(this.#handle, nativeSource, nativeTag, into, done),
+        (result) => receivedFrom(result, into),
+      ),
+    );
+  }
+
+  /** Blocking {@link recv}. */
+  recvSync(source: number = ANY_SOURCE, tag: number = ANY_TAG, options: RecvOptions = {}): Received {
+    const binding = this.#ready();
+    checkEnvelope(source, tag, this.size, tagUpperBound(binding));
+    const into = checkRecvOptions(options);
+    assertNoSerializedOverlap('recvSync');
+    this.#receives.assertNoCompetitor(source, tag, 'recvSync');
+    const [nativeSource, nativeTag] = this.#nativeEnvelope(binding, source, tag);
+    return receivedFrom(
+      callNative(() => binding.recvSync(this.#handle, nativeSource, nativeTag, into)),
+      into,
+    );
+  }
+
+  /** Waits for a message from source with tag and resolves to its envelope and size, leaving it to be received. */
+  probe(source: number = ANY_SOURCE, tag: number = ANY_TAG): Promise<Probed> {
+    const binding = this.#ready();
+    checkEnvelope(source, tag, this.size, tagUpperBound(binding));
+    assertUnqueuedAllowed('probe');
+    const [nativeSource, nativeTag] = this.#nativeEnvelope(binding, source, tag);
+    return runUnqueued<NativeProbed, Probed>(
+      (done) => binding.probeAsync(this.#handle, nativeSource, nativeTag, done),
+      (result) => result,
+    );
+  }
+
+  /** Blocking {@link probe}. */
+  probeSync(source: number = ANY_SOURCE, tag: number = ANY_TAG): Probed {
+    const binding = this.#ready();
+    checkEnvelope(source, tag, this.size, tagUpperBound(binding));
+    assertNoSerializedOverlap('probeSync');
+    const [nativeSource, nativeTag] = this.#nativeEnvelope(binding, source, tag);
+    return callNative(() => binding.probeSync(this.#handle, nativeSource, nativeTag));
   }
 
   /** Resolves when every rank has entered the barrier. */
@@ -133,21 +224,45 @@ export class Communicator {
     return splitGathered(callNative(() => binding.gatherSync(this.#handle, -1, this.rank, this.size, buf))!);
   }
 
-  /** Combines one number from every rank (as a double) and resolves to the result on every rank. */
-  allreduce(value: number, op: ReduceOp): Promise<number> {
+  /**
+   * Combines a number (as a double) or a typed array (element-wise; the same length on every
+   * rank) from every rank; resolves to the result, a new number or array, on every rank.
+   */
+  allreduce(value: number, op: ReduceOp): Promise<number>;
+  allreduce<T extends ReducibleArray>(value: T, op: ReduceOp): Promise<T>;
+  allreduce(value: number | ReducibleArray, op: ReduceOp): Promise<number | ReducibleArray> {
     const binding = this.#ready();
-    const opIndex = this.#checkAllreduce(value, op);
-    return queueFor(this.#queue).run<number, number>(
-      (done) => binding.allreduceAsync(this.#handle, value, opIndex, done),
-      (result) => result,
-    );
+    return this.#reduceAsync(binding, -1, checkReduce(value, op, true)) as Promise<number | ReducibleArray>;
   }
 
   /** Blocking {@link allreduce}. */
-  allreduceSync(value: number, op: ReduceOp): number {
+  allreduceSync(value: number, op: ReduceOp): number;
+  allreduceSync<T extends ReducibleArray>(value: T, op: ReduceOp): T;
+  allreduceSync(value: number | ReducibleArray, op: ReduceOp): number | ReducibleArray {
     const binding = this.#readySync('allreduceSync');
-    const opIndex = this.#checkAllreduce(value, op);
-    return callNative(() => binding.allreduceSync(this.#handle, value, opIndex));
+    return this.#reduceSync(binding, -1, checkReduce(value, op, true)) as number | ReducibleArray;
+  }
+
+  /** Like {@link allreduce}, but the result arrives on root only; the other ranks get null. */
+  reduce(value: number, op: ReduceOp, root: number): Promise<number | null>;
+  reduce<T extends ReducibleArray>(value: T, op: ReduceOp, root: number): Promise<T | null>;
+  reduce(
+    value: number | ReducibleArray,
+    op: ReduceOp,
+    root: number,
+  ): Promise<number | ReducibleArray | null> {
+    const binding = this.#ready();
+    expectRank(root, 'root', this.size);
+    return this.#reduceAsync(binding, root, checkReduce(value, op, root === this.rank));
+  }
+
+  /** Blocking {@link reduce}. */
+  reduceSync(value: number, op: ReduceOp, root: number): number | null;
+  reduceSync<T extends ReducibleArray>(value: T, op: ReduceOp, root: number): T | null;
+  reduceSync(value: number | ReducibleArray, op: ReduceOp, root: number): number | ReducibleArray | null {
+    const binding = this.#readySync('reduceSync');
+    expectRank(root, 'root', this.size);
+    return this.#reduceSync(binding, root, checkReduce(value, op, root === this.rank));
   }
 
   /**
@@ -197,6 +312,13 @@ export class Communicator {
     this.#freed = true;
   }
 
+  #nativeEnvelope(binding: NativeBinding, source: number, tag: number): [number, number] {
+    return [
+      source === ANY_SOURCE ? binding.constants.ANY_SOURCE : source,
+      tag === ANY_TAG ? binding.constants.ANY_TAG : tag,
+    ];
+  }
+
   #ready(): NativeBinding {
     if (this.#freed) throw new TypeError('communicator already freed');
     return usableBinding();
@@ -234,10 +356,48 @@ export class Communicator {
     expectRank(root, 'root', this.size);
   }
 
-  #checkAllreduce(value: number, op: ReduceOp): number {
-    expectNumber(value, 'value');
-    expectOneOf(op, 'op', REDUCE_OPS);
-    return REDUCE_OPS.indexOf(op);
+  #reduceAsync(
+    binding: NativeBinding,
+    root: number,
+    reduction: ReduceArguments,
+  ): Promise<number | ReducibleArray | null> {
+    const { nativeType, nativeOp, nativeValue, result } = reduction;
+    const receives = root < 0 || root === this.rank;
+    return queueFor(this.#queue).run<number | null | undefined, number | ReducibleArray | null>(
+      (done) =>
+        binding.reduceAsync(
+          this.#handle,
+          root,
+          receives,
+          nativeType,
+          nativeOp,
+          nativeValue,
+          resultBytes(result),
+          done,
+        ),
+      (value) => (typeof nativeValue === 'number' ? (value as number | null) : result),
+    );
+  }
+
+  #reduceSync(
+    binding: NativeBinding,
+    root: number,
+    reduction: ReduceArguments,
+  ): number | ReducibleArray | null {
+    const { nativeType, nativeOp, nativeValue, result } = reduction;
+    const receives = root < 0 || root === this.rank;
+    const value = callNative(() =>
+      binding.reduceSync(
+        this.#handle,
+        root,
+        receives,
+        nativeType,
+        nativeOp,
+        nativeValue,
+        resultBytes(result),
+      ),
+    );
+    return typeof nativeValue === 'number' ? (value as number | null) : result;
   }
 
   #checkSplit(binding: NativeBinding, color: number | null, key: number): number {

@@ -1,4 +1,5 @@
-export { Communicator, type BcastOptions, type ReduceOp } from './communicator.js';
+export { Communicator, type BcastOptions } from './communicator.js';
+export { type ReduceOp, type ReducibleArray } from './reduce.js';
 export {
   abort,
   finalize,
@@ -15,4 +16,5 @@ export {
 } from './environment.js';
 export { MpiError, NOT_FROM_MPI, type MpiErrorOptions } from './errors.js';
 export { THREAD_LEVELS, type ThreadLevel } from './runtime.js';
+export { ANY_SOURCE, ANY_TAG, type Probed, type Received, type RecvOptions } from './p2p.js';
 export { isAvailable } from './available.js';

@@ -6,9 +6,39 @@ import { toMpiError } from './errors.js';
 
 let inFlightTotal = 0;
 
-/** Async collectives started or queued and not yet completed, process-wide. */
+/** Async MPI calls (collectives, sends, receives, probes) started or queued and not yet completed, process-wide. */
 export function pendingCollectives(): number {
   return inFlightTotal;
+}
+
+/**
+ * Starts a native async call at once, outside any queue: point-to-point calls need no order
+ * across ranks, and a receive waiting behind a queue could deadlock the send that feeds it.
+ */
+export function runUnqueued<N, T>(
+  start: (done: NativeCallback<N>) => void,
+  finish: (result: N) => T,
+): Promise<T> {
+  inFlightTotal += 1;
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const done: NativeCallback<N> = (error, result) => {
+      if (settled) return;
+      settled = true;
+      inFlightTotal -= 1;
+      try {
+        if (error !== null) reject(toMpiError(error));
+        else resolve(finish(result));
+      } catch (failure) {
+        reject(toMpiError(failure));
+      }
+    };
+    try {
+      start(done);
+    } catch (failure) {
+      done(failure instanceof Error ? failure : new Error(String(failure)), undefined as N);
+    }
+  });
 }
 
 /** A FIFO of async collectives: at most one running; completion starts the next. */

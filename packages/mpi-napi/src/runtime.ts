@@ -15,6 +15,14 @@ let running = false;
 // Under MPI_THREAD_SERIALIZED no two MPI calls may overlap, so all communicators share one queue.
 const processQueue = new OpQueue();
 
+let tagBound: number | undefined;
+
+/** The largest tag MPI accepts (MPI_TAG_UB), asked once. */
+export function tagUpperBound(binding: NativeBinding): number {
+  tagBound ??= binding.tagUpperBound();
+  return tagBound;
+}
+
 /** Records the level MPI_Init_thread granted (null when MPI was initialized elsewhere). */
 export function setProvidedLevel(level: ThreadLevel | null): void {
   provided = level;
@@ -79,4 +87,22 @@ export function assertNoOverlap(ownQueue: OpQueue, operation: string): void {
       `Expected no pending async collective for ${operation} but ${queue.pending} ${queue.pending === 1 ? 'is' : 'are'} pending; await ${queue.pending === 1 ? 'it' : 'them'} first`,
     );
   }
+}
+
+/**
+ * Checks that async point-to-point calls may run. They start on the JS thread while earlier ones
+ * still wait on worker threads, so MPI calls overlap: that needs MPI_THREAD_MULTIPLE.
+ */
+export function assertUnqueuedAllowed(operation: string): void {
+  if (provided === 'multiple') return;
+  throw new MpiError(
+    `MPI provides thread level ${(provided ?? 'unknown').toUpperCase()} but async ${operation} overlaps other MPI calls on worker threads and needs MULTIPLE; ` +
+      `call init({ thread: 'multiple' }) with an MPI built with thread support, or use ${operation}Sync`,
+  );
+}
+
+/** Sync point-to-point calls overlap only what MULTIPLE allows: under SERIALIZED, no pending async call. */
+export function assertNoSerializedOverlap(operation: string): void {
+  if (provided === 'multiple') return;
+  assertNoOverlap(processQueue, operation);
 }

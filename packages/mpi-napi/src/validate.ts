@@ -3,7 +3,8 @@
 
 const INT32_MAX = 2147483647;
 
-function describe(value: unknown): string {
+/** How a received value reads in an error message. */
+export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Buffer.isBuffer(value)) return `a Buffer of ${value.length} bytes`;
   if (typeof value === 'string')

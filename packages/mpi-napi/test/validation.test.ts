@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { init, isAvailable, MpiError, world } from '../src/index.js';
+import { ANY_SOURCE, ANY_TAG, init, isAvailable, MpiError, world } from '../src/index.js';
 
 const run = promisify(execFile);
 const skip = isAvailable() ? false : 'the mpi-napi addon is not built (no MPI installed)';
@@ -32,7 +32,21 @@ test('wrong arguments are TypeError or RangeError with the expected message', { 
   assert.throws(() => comm.gatherSync(Buffer.alloc(1), 2), { name: 'RangeError' });
   assert.throws(() => comm.allreduce(1, 'avg' as 'sum'), {
     name: 'TypeError',
-    message: "Expected one of 'sum', 'max', 'min' for op but received the string \"avg\"",
+    message: "Expected one of 'sum', 'prod', 'min', 'max' for op but received the string \"avg\"",
+  });
+  assert.throws(() => comm.allreduce(new Float64Array(2), 'band'), {
+    name: 'TypeError',
+    message:
+      "Expected one of 'sum', 'prod', 'min', 'max' for op on a Float64Array but received the string \"band\"",
+  });
+  assert.throws(() => comm.reduce(new Int16Array(2) as unknown as Int32Array, 'sum', 0), {
+    name: 'TypeError',
+    message:
+      'Expected a number or a typed array (Float64Array, Float32Array, Int32Array, Uint32Array, BigInt64Array) for value but received a value of type object',
+  });
+  assert.throws(() => comm.reduceSync(1, 'sum', 1), {
+    name: 'RangeError',
+    message: /for root but received 1$/,
   });
   assert.throws(() => comm.allreduceSync('1' as unknown as number, 'sum'), { name: 'TypeError' });
   assert.throws(() => comm.splitSync(1.5, 0), {
@@ -42,6 +56,64 @@ test('wrong arguments are TypeError or RangeError with the expected message', { 
   assert.throws(() => comm.split(0, 2 ** 31), { name: 'RangeError' });
   assert.throws(() => init({ thread: 'many' as 'multiple' }), { name: 'TypeError' });
 });
+
+test('point-to-point arguments are checked: ranks, tags up to MPI_TAG_UB, buffers', { skip }, async () => {
+  const comm = world();
+  assert.throws(() => comm.send(Buffer.alloc(1), 1), {
+    name: 'RangeError',
+    message: 'Expected an integer in [0, 0] for dest but received 1',
+  });
+  assert.throws(() => comm.send(Buffer.alloc(1), 0, -1), {
+    name: 'RangeError',
+    message: /for tag but received -1$/,
+  });
+  assert.throws(() => comm.sendSync(Buffer.alloc(1), 0, 2 ** 40), { name: 'RangeError', message: /for tag/ });
+  assert.throws(() => comm.send('text' as unknown as Buffer, 0), {
+    name: 'TypeError',
+    message: 'Expected a Buffer for buf but received the string "text"',
+  });
+  assert.throws(() => comm.recv(2), { name: 'RangeError', message: /for source but received 2$/ });
+  assert.throws(() => comm.probe(ANY_SOURCE, -2), {
+    name: 'RangeError',
+    message: /for tag but received -2$/,
+  });
+  assert.throws(() => comm.recvSync(0, 0, { into: [] as unknown as Buffer }), {
+    name: 'TypeError',
+    message: 'Expected a Buffer for options.into but received an array',
+  });
+  // The largest tag MPI accepts is valid.
+  const tagUpperBound = Number(
+    /\[0, (\d+)\]/.exec(String(catchError(() => comm.send(Buffer.alloc(0), 0, -1))))?.[1],
+  );
+  assert.ok(tagUpperBound >= 32767, `MPI_TAG_UB ${tagUpperBound}`);
+  await comm.send(Buffer.from('top'), 0, tagUpperBound);
+  assert.equal((await comm.recv(0, ANY_TAG)).tag, tagUpperBound);
+});
+
+test('a sync receive that could overtake a pending async one throws', { skip }, async () => {
+  const comm = world();
+  const pending = comm.recv(0, 7);
+  assert.throws(() => comm.recvSync(ANY_SOURCE, 7), {
+    name: 'MpiError',
+    message: /an async recv that could match/,
+  });
+  assert.throws(() => comm.recvSync(0, ANY_TAG), { name: 'MpiError' });
+  // A blocking send to self may wait for its receive (it does on MPICH): this one is async.
+  const sent = comm.send(Buffer.from('other tag'), 0, 8);
+  assert.equal(comm.recvSync(0, 8).data.toString(), 'other tag');
+  await sent;
+  await comm.send(Buffer.from('seven'), 0, 7);
+  assert.equal((await pending).data.toString(), 'seven');
+});
+
+function catchError(body: () => unknown): unknown {
+  try {
+    body();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
 
 test('a missing addon makes the API throw MpiError with install instructions', async () => {
   const script = `import(${JSON.stringify(indexUrl)}).then((m) => {

@@ -99,6 +99,8 @@ Napi::Object Constants(Napi::Env env) {
   constants.Set("THREAD_SERIALIZED", Napi::Number::New(env, MPI_THREAD_SERIALIZED));
   constants.Set("THREAD_MULTIPLE", Napi::Number::New(env, MPI_THREAD_MULTIPLE));
   constants.Set("UNDEFINED", Napi::Number::New(env, MPI_UNDEFINED));
+  constants.Set("ANY_SOURCE", Napi::Number::New(env, MPI_ANY_SOURCE));
+  constants.Set("ANY_TAG", Napi::Number::New(env, MPI_ANY_TAG));
   constants.Set("ERR_ARG", Napi::Number::New(env, MPI_ERR_ARG));
   constants.Set("ERR_COMM", Napi::Number::New(env, MPI_ERR_COMM));
   constants.Set("ERR_ROOT", Napi::Number::New(env, MPI_ERR_ROOT));

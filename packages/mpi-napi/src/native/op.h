@@ -56,7 +56,7 @@ class Op {
       backoff_ = Backoff(settings.spin, MovingBulk() ? std::chrono::nanoseconds::zero() : settings.backoffMax);
       newRequest_ = false;
     }
-    while (!RequestDone()) {
+    while (!Ready()) {
       if (Clock::now() >= deadline) return false;
       backoff_.Pause();
     }
@@ -71,6 +71,9 @@ class Op {
 
  protected:
   virtual void BlockingStep() {}
+  // True when the step Poll returned kPending for can go on; most steps wait for request_, a
+  // probe waits for a message to arrive.
+  virtual bool Ready() { return RequestDone(); }
   // True while the request in flight moves bulk data (see kBulkBytes).
   virtual bool MovingBulk() const { return false; }
 
