@@ -29,25 +29,16 @@ import {
   tagUpperBound,
   usableBinding,
 } from './runtime.js';
-import { expectBuffer, expectInt32, expectInteger, expectRank } from './validate.js';
-
-/** Options of {@link Communicator.bcast}. */
-export interface BcastOptions {
-  /** On non-root ranks: receive into this Buffer when the message fits; the result is then a view of it. */
-  into?: Buffer;
-}
-
-const INT32_MAX = 2147483647;
-
-function splitGathered(gathered: NativeGathered): Buffer[] {
-  const parts: Buffer[] = [];
-  let offset = 0;
-  for (const length of gathered.lengths) {
-    parts.push(gathered.data.subarray(offset, offset + length));
-    offset += length;
-  }
-  return parts;
-}
+import {
+  bcastResult,
+  checkBcast,
+  checkGather,
+  checkSplit,
+  nativeEnvelope,
+  splitGathered,
+  type BcastOptions,
+} from './arguments.js';
+import { expectBuffer, expectRank } from './validate.js';
 
 /**
  * An MPI communicator. Collectives return Promises and wait off the JS thread; each has a Sync
@@ -109,7 +100,7 @@ export class Communicator {
     checkEnvelope(source, tag, this.size, tagUpperBound(binding));
     const into = checkRecvOptions(options);
     assertUnqueuedAllowed('recv');
-    const [nativeSource, nativeTag] = this.#nativeEnvelope(binding, source, tag);
+    const [nativeSource, nativeTag] = nativeEnvelope(binding, source, tag);
     return this.#receives.run(source, tag, () =>
       runUnqueued<NativeReceived, Received>(
         (done) => binding.recvAsync(this.#handle, nativeSource, nativeTag, into, done),
@@ -125,7 +116,7 @@ export class Communicator {
     const into = checkRecvOptions(options);
     assertNoSerializedOverlap('recvSync');
     this.#receives.assertNoCompetitor(source, tag, 'recvSync');
-    const [nativeSource, nativeTag] = this.#nativeEnvelope(binding, source, tag);
+    const [nativeSource, nativeTag] = nativeEnvelope(binding, source, tag);
     return receivedFrom(
       callNative(() => binding.recvSync(this.#handle, nativeSource, nativeTag, into)),
       into,
@@ -137,7 +128,7 @@ export class Communicator {
     const binding = this.#ready();
     checkEnvelope(source, tag, this.size, tagUpperBound(binding));
     assertUnqueuedAllowed('probe');
-    const [nativeSource, nativeTag] = this.#nativeEnvelope(binding, source, tag);
+    const [nativeSource, nativeTag] = nativeEnvelope(binding, source, tag);
     return runUnqueued<NativeProbed, Probed>(
       (done) => binding.probeAsync(this.#handle, nativeSource, nativeTag, done),
       (result) => result,
@@ -149,7 +140,7 @@ export class Communicator {
     const binding = this.#ready();
     checkEnvelope(source, tag, this.size, tagUpperBound(binding));
     assertNoSerializedOverlap('probeSync');
-    const [nativeSource, nativeTag] = this.#nativeEnvelope(binding, source, tag);
+    const [nativeSource, nativeTag] = nativeEnvelope(binding, source, tag);
     return callNative(() => binding.probeSync(this.#handle, nativeSource, nativeTag));
   }
 
@@ -174,25 +165,25 @@ export class Communicator {
    */
   bcast(buf: Buffer | null, root: number, options: BcastOptions = {}): Promise<Buffer> {
     const binding = this.#ready();
-    const { isRoot, into } = this.#checkBcast(buf, root, options);
+    const { isRoot, into } = checkBcast(buf, root, options, this.rank, this.size);
     return queueFor(this.#queue).run<Buffer | number, Buffer>(
       (done) => binding.bcastAsync(this.#handle, root, isRoot, isRoot ? buf : null, into, done),
-      (result) => this.#bcastResult(result, isRoot ? buf : null, into),
+      (result) => bcastResult(result, isRoot ? buf : null, into),
     );
   }
 
   /** Blocking {@link bcast}. */
   bcastSync(buf: Buffer | null, root: number, options: BcastOptions = {}): Buffer {
     const binding = this.#readySync('bcastSync');
-    const { isRoot, into } = this.#checkBcast(buf, root, options);
+    const { isRoot, into } = checkBcast(buf, root, options, this.rank, this.size);
     const result = callNative(() => binding.bcastSync(this.#handle, root, isRoot, isRoot ? buf : null, into));
-    return this.#bcastResult(result, isRoot ? buf : null, into);
+    return bcastResult(result, isRoot ? buf : null, into);
   }
 
   /** Collects every rank's buf on root, in rank order (lengths may differ); null on other ranks. */
   gather(buf: Buffer, root: number): Promise<Buffer[] | null> {
     const binding = this.#ready();
-    this.#checkGather(buf, root);
+    checkGather(buf, root, this.size);
     return queueFor(this.#queue).run<NativeGathered | null, Buffer[] | null>(
       (done) => binding.gatherAsync(this.#handle, root, this.rank, this.size, buf, done),
       (result) => (result === null ? null : splitGathered(result)),
@@ -202,7 +193,7 @@ export class Communicator {
   /** Blocking {@link gather}. */
   gatherSync(buf: Buffer, root: number): Buffer[] | null {
     const binding = this.#readySync('gatherSync');
-    this.#checkGather(buf, root);
+    checkGather(buf, root, this.size);
     const result = callNative(() => binding.gatherSync(this.#handle, root, this.rank, this.size, buf));
     return result === null ? null : splitGathered(result);
   }
@@ -271,7 +262,7 @@ export class Communicator {
    */
   split(color: number | null, key: number = this.rank): Promise<Communicator | null> {
     const binding = this.#ready();
-    const nativeColor = this.#checkSplit(binding, color, key);
+    const nativeColor = checkSplit(binding, color, key);
     return queueFor(this.#queue).run<number | null, Communicator | null>(
       (done) => binding.splitAsync(this.#handle, nativeColor, key, done),
       (handle) => (handle === null ? null : new Communicator(binding, handle)),
@@ -281,7 +272,7 @@ export class Communicator {
   /** Blocking {@link split}. */
   splitSync(color: number | null, key: number = this.rank): Communicator | null {
     const binding = this.#readySync('splitSync');
-    const nativeColor = this.#checkSplit(binding, color, key);
+    const nativeColor = checkSplit(binding, color, key);
     const handle = callNative(() => binding.splitSync(this.#handle, nativeColor, key));
     return handle === null ? null : new Communicator(binding, handle);
   }
@@ -312,13 +303,6 @@ export class Communicator {
     this.#freed = true;
   }
 
-  #nativeEnvelope(binding: NativeBinding, source: number, tag: number): [number, number] {
-    return [
-      source === ANY_SOURCE ? binding.constants.ANY_SOURCE : source,
-      tag === ANY_TAG ? binding.constants.ANY_TAG : tag,
-    ];
-  }
-
   #ready(): NativeBinding {
     if (this.#freed) throw new TypeError('communicator already freed');
     return usableBinding();
@@ -328,32 +312,6 @@ export class Communicator {
     const binding = this.#ready();
     assertNoOverlap(this.#queue, operation);
     return binding;
-  }
-
-  #checkBcast(
-    buf: Buffer | null,
-    root: number,
-    options: BcastOptions,
-  ): { isRoot: boolean; into: Buffer | null } {
-    expectRank(root, 'root', this.size);
-    const isRoot = root === this.rank;
-    if (isRoot) expectBuffer(buf, 'buf on the root');
-    else if (buf !== null && buf !== undefined) expectBuffer(buf, 'buf');
-    if (options === null || typeof options !== 'object') {
-      throw new TypeError(`Expected an object for options but received ${String(options)}`);
-    }
-    if (options.into !== undefined) expectBuffer(options.into, 'options.into');
-    return { isRoot, into: !isRoot && options.into !== undefined ? options.into : null };
-  }
-
-  #bcastResult(result: Buffer | number, buf: Buffer | null, into: Buffer | null): Buffer {
-    if (typeof result !== 'number') return result;
-    return buf ?? (into as Buffer).subarray(0, result);
-  }
-
-  #checkGather(buf: Buffer, root: number): void {
-    expectBuffer(buf, 'buf');
-    expectRank(root, 'root', this.size);
   }
 
   #reduceAsync(
@@ -398,11 +356,5 @@ export class Communicator {
       ),
     );
     return typeof nativeValue === 'number' ? (value as number | null) : result;
-  }
-
-  #checkSplit(binding: NativeBinding, color: number | null, key: number): number {
-    if (color !== null) expectInteger(color, 'color', 0, INT32_MAX);
-    expectInt32(key, 'key');
-    return color === null ? binding.constants.UNDEFINED : color;
   }
 }

@@ -1,4 +1,5 @@
-export { Communicator, type BcastOptions } from './communicator.js';
+export { Communicator } from './communicator.js';
+export type { BcastOptions } from './arguments.js';
 export { type ReduceOp, type ReducibleArray } from './reduce.js';
 export {
   abort,
