@@ -15,6 +15,7 @@ import {
   type CollectiveOutcome,
   type Communicator,
   type EntryFrame,
+  type Topology,
 } from '@dijitso/mpi-roles';
 import { obtainEntry, type BuildJob, type BuiltEntry } from './build.js';
 import { reviveError, serializeError } from './wire-errors.js';
@@ -38,7 +39,13 @@ export async function obtainCollective(
   dir: string,
   strategy: BuildStrategy,
   hostSpecific: boolean,
-): Promise<{ layout: CacheLayout; served: ServedEntry; outcome: CollectiveOutcome; groupSize: number }> {
+): Promise<{
+  layout: CacheLayout;
+  topology: Topology;
+  served: ServedEntry;
+  outcome: CollectiveOutcome;
+  groupSize: number;
+}> {
   const { layout, topology } = await discoverTopology(comm, dir, {
     cpu: cpuFingerprint(),
     serializeError,
@@ -91,7 +98,7 @@ export async function obtainCollective(
   // Every group succeeded, else collectiveBuild threw: a leader holds the entry it found or
   // published, and a member loads what its leader did in this very directory.
   if (!topology.isLeader) {
-    return { layout, served: { by: 'leader', key, libPath: layout.lib(key) }, outcome, groupSize };
+    return { layout, topology, served: { by: 'leader', key, libPath: layout.lib(key) }, outcome, groupSize };
   }
   const hit = published ?? own;
   if (!hit) {
@@ -100,7 +107,7 @@ export async function obtainCollective(
       `Rank ${comm.rank}: no entry for ${key} in ${layout.dir} after the collective call (${outcome.origin})`,
     );
   }
-  return { layout, served: { by: 'own', hit, libPath: hit.libPath }, outcome, groupSize };
+  return { layout, topology, served: { by: 'own', hit, libPath: hit.libPath }, outcome, groupSize };
 }
 
 function entryFrame(key: string, entry: BuiltEntry): EntryFrame {

@@ -10,3 +10,10 @@ export class JitGenerateError extends DijitsoError {
     this.signature = signature;
   }
 }
+
+/** The library could be found or built but the dynamic loader refused it. */
+export class JitLoadError extends DijitsoError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('JIT_LOAD_FAILED', message, options);
+  }
+}

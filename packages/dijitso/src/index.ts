@@ -1,12 +1,4 @@
-export {
-  jit,
-  unload,
-  loadedSignatures,
-  JitLoadError,
-  type JitOptions,
-  type JitResult,
-  type Origin,
-} from './jit.js';
+export { jit, unload, loadedSignatures, type JitOptions, type JitResult, type Origin } from './jit.js';
 export { factory, type Library } from '@dijitso/loader';
 export type { GeneratedCode, GenerateContext, GenerateFn } from './generate.js';
 export {
@@ -32,7 +24,7 @@ export {
   JitTimeoutError,
   EntryNotFoundError,
 } from '@dijitso/core-cache/runtime';
-export { JitGenerateError } from './errors.js';
+export { JitGenerateError, JitLoadError } from './errors.js';
 export { runDoctor, probeCompiler, detectMpi, type DoctorOptions, type HealthCheck } from './doctor-entry.js';
 export {
   StrategyError,

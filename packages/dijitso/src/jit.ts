@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import {
-  DijitsoError,
   ParameterError,
   cacheKey,
   countStat,
@@ -10,7 +9,7 @@ import {
   type CacheLayout,
 } from '@dijitso/core-cache/runtime';
 import { buildHash, effectiveBuild, isHostSpecific } from '@dijitso/compiler';
-import { LibraryTable, loadLibrary, loaderReady, type Library } from '@dijitso/loader';
+import { LibraryTable, type Library } from '@dijitso/loader';
 import {
   boundedCommunicator,
   isCommunicator,
@@ -22,6 +21,7 @@ import {
 import { recordJitCall, type CallOutcome } from './accounting.js';
 import { obtainEntry, type BuildJob } from './build.js';
 import { obtainCollective, type ServedEntry } from './collective.js';
+import { loadCollective, loadServed } from './load.js';
 import { PerCommunicator } from './per-comm.js';
 import type { GenerateFn } from './generate.js';
 import { resolveParams, type JitParams } from './params.js';
@@ -67,13 +67,6 @@ export interface JitResult {
   receivedBytes?: number;
   /** Under MPI: how many groups compiled in the whole job for this call. */
   builds?: number;
-}
-
-/** The library could be found or built but the dynamic loader refused it. */
-export class JitLoadError extends DijitsoError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('JIT_LOAD_FAILED', message, options);
-  }
 }
 
 const JIT_OPTION_KEYS = ['signature', 'generate', 'params', 'comm', 'strategy', 'timeout'];
@@ -202,6 +195,7 @@ async function jitNow(call: CheckedCall): Promise<JitResult> {
 
   let layout: CacheLayout;
   let served: ServedEntry;
+  let lib: Library;
   // How many calls this one counts as in the statistics: a group's leader counts for its group.
   let countAs = 1;
   let result: Omit<JitResult, 'lib' | 'path' | 'origin'> & CallOutcome;
@@ -210,6 +204,7 @@ async function jitNow(call: CheckedCall): Promise<JitResult> {
     const obtained = await obtainEntry({ ...job, layout });
     served = { by: 'own', hit: obtained.hit, libPath: obtained.hit.libPath };
     result = { signature, key, origin: obtained.built ? 'built' : 'disk' };
+    lib = await loadServed(served, signature);
   } else {
     const bound = timeout === undefined ? comm : bounded(comm, timeout);
     const obtained = await obtainCollective(job, bound, dir, strategy, isHostSpecific(build));
@@ -217,9 +212,9 @@ async function jitNow(call: CheckedCall): Promise<JitResult> {
     countAs = obtained.outcome.role === 'member' ? 0 : obtained.groupSize;
     const { origin, role, receivedBytes, builds } = obtained.outcome;
     result = { signature, key, origin, role, receivedBytes, builds };
+    lib = await loadCollective(bound, obtained.topology, layout, served, signature);
   }
   const { libPath } = served;
-  const lib = await load(served, signature);
   table.set({ signature, key, lib, path: libPath, cacheDir: layout.dir, countAs, fingerprint });
   await recordJitCall(layout, served, result, countAs, params.cache);
   return { ...result, lib, path: libPath };
@@ -235,33 +230,6 @@ const boundedComms = new PerCommunicator<number, Communicator>();
 // One bounded view per (communicator, timeout), so the rendezvous stays memoized across calls.
 function bounded(comm: Communicator, timeoutMs: number): Communicator {
   return boundedComms.get(comm, timeoutMs, () => boundedCommunicator(comm, timeoutMs));
-}
-
-async function load(served: ServedEntry, signature: string): Promise<Library> {
-  const { libPath } = served;
-  try {
-    await loaderReady();
-  } catch (error) {
-    throw new JitLoadError(`Cannot load ${libPath} (${signature}): ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  try {
-    return await loadLibrary(libPath);
-  } catch (error) {
-    const leaders =
-      served.by === 'own'
-        ? ''
-        : " The leader of this rank's group found that entry in the same directory during this call: " +
-          'if the file is missing, the ranks called jit() with different parameters (their keys differ), ' +
-          'or it was removed meanwhile.';
-    throw new JitLoadError(
-      `The dynamic loader refused ${libPath} (${signature}): ${(error as Error).message}. ` +
-        'If a dependency is missing, jit it first into the same cache directory.' +
-        leaders,
-      { cause: error },
-    );
-  }
 }
 
 /** Unload the library of `signature` from this process; true when it was loaded. Collective under MPI. */

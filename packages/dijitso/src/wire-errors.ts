@@ -9,7 +9,7 @@ import {
 } from '@dijitso/core-cache/runtime';
 import { CompilerNotFoundError, JitCompileError, type Diagnostic } from '@dijitso/compiler';
 import { RendezvousError, StrategyError, basicErrorPayload, type ErrorPayload } from '@dijitso/mpi-roles';
-import { JitGenerateError } from './errors.js';
+import { JitGenerateError, JitLoadError } from './errors.js';
 
 /** What travels of an error raised on another rank, with the details its class carries. */
 export function serializeError(error: unknown): ErrorPayload {
@@ -43,6 +43,8 @@ export function reviveError(payload: ErrorPayload): Error {
         failurePath: typeof d.failurePath === 'string' ? d.failurePath : undefined,
         output: text(d.output),
       });
+    case 'JIT_LOAD_FAILED':
+      return new JitLoadError(m);
     case 'JIT_GENERATE_FAILED':
       return new JitGenerateError(text(d.signature), m);
     case 'COMPILER_NOT_FOUND':

@@ -1,0 +1,176 @@
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CacheCorruptError,
+  packMsg,
+  randomHex,
+  sha256Hex,
+  unpackMsg,
+  type CacheLayout,
+} from '@dijitso/core-cache/runtime';
+import { loadLibrary, loaderReady, type Library } from '@dijitso/loader';
+import type { Communicator, ErrorPayload, Topology } from '@dijitso/mpi-roles';
+import type { ServedEntry } from './collective.js';
+import { JitLoadError } from './errors.js';
+import { reviveError, serializeError } from './wire-errors.js';
+
+/** Load the entry a call was served in this process. */
+export async function loadServed(served: ServedEntry, signature: string): Promise<Library> {
+  return loadPath(served.libPath, signature, served.by === 'leader');
+}
+
+async function loadPath(libPath: string, signature: string, foundByLeader: boolean): Promise<Library> {
+  try {
+    await loaderReady();
+  } catch (error) {
+    throw new JitLoadError(`Cannot load ${libPath} (${signature}): ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  try {
+    return await loadLibrary(libPath);
+  } catch (error) {
+    const leaders = foundByLeader
+      ? " The leader of this rank's group found that entry in the same directory during this call: " +
+        'if the file is missing, it was removed meanwhile, or this host cannot see it yet.'
+      : '';
+    throw new JitLoadError(
+      `The dynamic loader refused ${libPath} (${signature}): ${(error as Error).message}. ` +
+        'If a dependency is missing, jit it first into the same cache directory.' +
+        leaders,
+      { cause: error },
+    );
+  }
+}
+
+/** What a rank that could not load says in the closing round. */
+interface LoadFailure {
+  /** The key this rank asked for. */
+  key: string;
+  error: ErrorPayload;
+}
+
+/** What a group's leader ships to members that could not open the library by its name. */
+type LibraryCopy = { key: string; sha256: string; lib: Buffer } | { error: ErrorPayload };
+
+const LOADED = Buffer.alloc(0);
+
+/**
+ * Load the served entry on every rank of `comm`, together (docs/ARCHITECTURE.md, "Loading"): one
+ * allgather says who could not. A member that could not open what its leader found (a network
+ * file system whose client still answers "not found" for a name another host just published, or
+ * one that lags behind) gets the bytes from its leader over MPI and loads them through a fresh
+ * name; any other failure, or one that persists, raises on every rank, so no rank waits on a peer
+ * that already failed.
+ */
+export async function loadCollective(
+  comm: Communicator,
+  topology: Topology,
+  layout: CacheLayout,
+  served: ServedEntry,
+  signature: string,
+): Promise<Library> {
+  const key = served.by === 'own' ? served.hit.key : served.key;
+  let lib: Library | undefined;
+  let failure: unknown;
+  try {
+    lib = await loadServed(served, signature);
+  } catch (error) {
+    failure = error;
+  }
+  let failures = await failuresOf(comm, lib, key, failure);
+  if (failures.size === 0) return lib!;
+
+  // Only members whose leader loaded the entry can be helped; any other failure is the job's.
+  const hopeless = [...failures.keys()].find((rank) => {
+    const leader = topology.leaders[topology.groupOf[rank]!]!;
+    return leader === rank || failures.has(leader);
+  });
+  if (hopeless !== undefined) throw failureOn(comm.rank, hopeless, failures.get(hopeless)!, failure);
+
+  for (const [group, leader] of topology.leaders.entries()) {
+    const needy = topology.groups[group]!.filter((rank) => failures.has(rank));
+    if (needy.length === 0) continue;
+    const bytes = await comm.bcast(comm.rank === leader ? copyOf(served, key) : null, leader);
+    if (!needy.includes(comm.rank)) continue;
+    try {
+      lib = await loadCopy(unpackMsg(bytes) as LibraryCopy, key, layout, signature, failure);
+      failure = undefined;
+    } catch (error) {
+      failure = error;
+    }
+  }
+  failures = await failuresOf(comm, lib, key, failure);
+  const first = Math.min(...failures.keys());
+  if (failures.size > 0) throw failureOn(comm.rank, first, failures.get(first)!, failure);
+  return lib!;
+}
+
+async function failuresOf(
+  comm: Communicator,
+  lib: Library | undefined,
+  key: string,
+  failure: unknown,
+): Promise<Map<number, LoadFailure>> {
+  const mine =
+    lib !== undefined ? LOADED : packMsg({ key, error: serializeError(failure) } satisfies LoadFailure);
+  const all = await comm.allgather(mine);
+  const failures = new Map<number, LoadFailure>();
+  all.forEach((bytes, rank) => {
+    if (bytes.length > 0) failures.set(rank, unpackMsg(bytes) as LoadFailure);
+  });
+  return failures;
+}
+
+function failureOn(self: number, rank: number, failure: LoadFailure, own: unknown): Error {
+  if (rank === self) return own instanceof Error ? own : new JitLoadError(String(own));
+  return reviveError({ ...failure.error, message: `${failure.error.message} (raised on rank ${rank})` });
+}
+
+// A leader's copy of its checked entry, or why it could not make one.
+function copyOf(served: ServedEntry, key: string): Buffer {
+  try {
+    if (served.by !== 'own') throw new JitLoadError(`A group leader holds no checked entry of ${key}`);
+    const lib = readFileSync(served.libPath);
+    const { size, sha256 } = served.hit.meta;
+    if (lib.length !== size || sha256Hex(lib) !== sha256) {
+      throw new CacheCorruptError(`${served.libPath} changed after it was checked; run the job again`);
+    }
+    return packMsg({ key, sha256, lib } satisfies LibraryCopy);
+  } catch (error) {
+    return packMsg({ error: serializeError(error) } satisfies LibraryCopy);
+  }
+}
+
+// The copy goes through a name no process has looked up before, so no client cache can answer
+// "not found" for it; the mapping outlives the file, which is removed at once.
+async function loadCopy(
+  copy: LibraryCopy,
+  key: string,
+  layout: CacheLayout,
+  signature: string,
+  original: unknown,
+): Promise<Library> {
+  if ('error' in copy) throw reviveError(copy.error);
+  if (copy.key !== key) {
+    throw new JitLoadError(
+      `This rank asked for ${key} but its group's leader loaded ${copy.key}: the ranks called jit() ` +
+        `for ${signature} with different parameters; pass the same params on every rank`,
+      { cause: original },
+    );
+  }
+  if (sha256Hex(copy.lib) !== copy.sha256) {
+    throw new CacheCorruptError(`The copy of ${key} sent by this rank's leader does not match its sha256`);
+  }
+  const path = join(layout.tmpDir, `${key}.load-${randomHex(8)}.so`);
+  writeFileSync(path, copy.lib, { mode: 0o500 });
+  try {
+    return await loadPath(path, signature, false);
+  } finally {
+    try {
+      unlinkSync(path);
+    } catch {
+      // Removed by a cleaner meanwhile: the mapping is what counts.
+    }
+  }
+}
