@@ -5,6 +5,7 @@ import type { CacheLayout } from './layout.js';
 import { decodeMeta, type EntryMeta } from './meta.js';
 import { CacheCorruptError } from './errors.js';
 import { sha256Hex } from './hash.js';
+import { fileSystemKind } from './fs-kind.js';
 import { countStat } from './stats.js';
 
 /** How stale a recorded last use may be before a hit records it again. */
@@ -37,9 +38,15 @@ export function isPublishedFile(meta: EntryMeta, info: Stats): boolean {
   return meta.published.ino === info.ino && Math.abs(meta.published.mtimeMs - info.mtimeMs) < 0.01;
 }
 
+// Libraries this process has hashed, by path, inode and mtime: on a network file system the first
+// lookup of a process hashes, since another host may have rewritten the file in place and the
+// inode and mtime this client sees (through its attribute cache) prove nothing.
+const hashedHere = new Set<string>();
+
 /**
  * Find the published entry of `key`: `lstat` of the `.so`, its meta, the size always, and the
- * sha256 whenever the file is not the very inode published (so in-place edits are caught).
+ * sha256 whenever the file is not the very inode published (so in-place edits are caught), and on
+ * a network file system on the first lookup of the file in this process.
  * The reads are small and synchronous: a hit in a fresh process should not wait for the thread pool.
  */
 export async function lookupEntry(
@@ -67,11 +74,13 @@ export async function lookupEntry(
       throw new CacheCorruptError(`${libPath} has ${info.size} bytes, its metadata says ${meta.size}`);
     }
     const published = isPublishedFile(meta, info);
-    if (!published) {
+    const seen = `${libPath}\0${info.ino}\0${info.mtimeMs}\0${info.size}`;
+    if (!published || (!hashedHere.has(seen) && fileSystemKind(layout.dir) === 'network')) {
       const actual = sha256Hex(readFileSync(libPath));
       if (actual !== meta.sha256) {
         throw new CacheCorruptError(`${libPath} has sha256 ${actual}, its metadata says ${meta.sha256}`);
       }
+      hashedHere.add(seen);
     }
     // Last use is the library's atime, set explicitly (noatime mounts), at most every few minutes:
     // one metadata write, no file rewritten, nothing on the hot path of a busy cache. The published

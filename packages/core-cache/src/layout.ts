@@ -1,4 +1,14 @@
-import { lstatSync, mkdirSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+  type Dirent,
+  type Stats,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CacheIOError, CacheUnsafeError, ParameterError, describe } from './errors.js';
 
@@ -27,6 +37,11 @@ export class CacheLayout {
   readonly statsDir: string;
   /** Touched whenever the size limit was last enforced; its age decides when to enforce it again. */
   readonly gcStamp: string;
+  /**
+   * Whether this process may write into the directory (set by `openCache`: false on a read-only
+   * mount or without write permission). A cache it cannot write still serves hits.
+   */
+  writable = true;
 
   constructor(dir: string) {
     this.dir = resolve(dir);
@@ -106,15 +121,16 @@ export async function openCache(dir: string): Promise<CacheLayout> {
 /**
  * `openCache` without the Promise. The checks are a handful of local metadata calls, done
  * synchronously so a cache hit in a fresh process does not wait for the thread pool to start.
+ * `known` is a `stat` of `dir` the caller has just made (it spares one more).
  */
-export function openCacheSync(dir: string): CacheLayout {
+export function openCacheSync(dir: string, known?: Stats): CacheLayout {
   if (typeof dir !== 'string' || dir.length === 0) {
     throw new ParameterError(`Expected a non-empty path for cache.dir but received ${describe(dir)}`);
   }
   const layout = new CacheLayout(dir);
-  const known = opened.get(layout.dir);
-  if (known) return known;
-  prepare(layout);
+  const earlier = opened.get(layout.dir);
+  if (earlier) return earlier;
+  prepare(layout, known);
   opened.set(layout.dir, layout);
   return layout;
 }
@@ -124,26 +140,34 @@ export function forgetOpenedCaches(): void {
   opened.clear();
 }
 
-function prepare(layout: CacheLayout): void {
-  makeDir(layout.dir);
-  checkSafe(layout.dir, statSync(layout.dir), 'cache directory');
+// File operations: a `stat` of the directory (unless known) and, for a directory only its owner
+// can enter (mode 0700, the default), one listing: no one else can reach, plant or loosen a folder
+// inside it, so the folders need only be plain directories. A directory others may enter gets
+// an `lstat` and the owner and mode checks per folder. On a network file system every one of
+// these is a round trip to the server, made once per host and job.
+function prepare(layout: CacheLayout, known: Stats | undefined): void {
+  const info = known ?? statOrMake(layout.dir);
+  checkSafe(layout.dir, info, 'cache directory');
+  layout.writable = canWrite(layout.dir);
+  const private_ = (info.mode & 0o077) === 0;
+  const listed = private_ ? listFolders(layout.dir) : undefined;
   let created = false;
   for (const name of SUBDIRS) {
     const path = join(layout.dir, name);
-    let info = lstatIfExists(path);
-    if (!info) {
+    let found: Stats | Dirent | undefined = listed ? listed.get(name) : lstatIfExists(path);
+    if (!found) {
       makeDir(path);
-      info = lstatSync(path);
+      found = lstatSync(path);
       created ||= name === 'lib';
     }
-    if (info.isSymbolicLink() || !info.isDirectory()) {
+    if (found.isSymbolicLink() || !found.isDirectory()) {
       throw new CacheUnsafeError(
         path,
-        `Refusing the cache folder ${path}: it is ${info.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}. ` +
+        `Refusing the cache folder ${path}: it is ${found.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}. ` +
           `Folders inside a cache must be plain directories; remove it (dijitso clean) and retry.`,
       );
     }
-    checkSafe(path, info, 'cache folder');
+    if (!private_) checkSafe(path, found as Stats, 'cache folder');
   }
   // A new cache is far from any size limit: stamp it, so its first publishes skip the size check.
   if (created) {
@@ -152,6 +176,51 @@ function prepare(layout: CacheLayout): void {
     } catch {
       // Another process made the same cache at the same moment; its stamp serves.
     }
+  }
+}
+
+function canWrite(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return false;
+    throw new CacheIOError(`Cannot check access to the cache directory ${dir}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** The error of a build into a cache this process cannot write: said before anything is generated. */
+export function unwritableCacheError(dir: string): CacheIOError {
+  return new CacheIOError(
+    `The cache directory ${dir} is read-only or not writable by this user, and the library is not in it. ` +
+      'Choose a writable directory with params.cache.dir or DIJITSO_CACHE_DIR, or make it writable.',
+  );
+}
+
+function statOrMake(dir: string): Stats {
+  try {
+    return statSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new CacheIOError(`Cannot inspect the cache directory ${dir}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+  makeDir(dir);
+  return statSync(dir);
+}
+
+function listFolders(dir: string): Map<string, Dirent> {
+  try {
+    return new Map(readdirSync(dir, { withFileTypes: true }).map((entry) => [entry.name, entry]));
+  } catch (error) {
+    throw new CacheIOError(`Cannot list the cache directory ${dir}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

@@ -17,9 +17,11 @@ export {
   openCache,
   openCacheSync,
   forgetOpenedCaches,
+  unwritableCacheError,
   sourceExtension,
   type Language,
 } from './layout.js';
+export { fileSystemKind, type FileSystemKind } from './fs-kind.js';
 export { encodeMeta, decodeMeta, checkMeta, type EntryMeta, type BuildRecord } from './meta.js';
 export { packMsg, unpackMsg, compressFrame, decompressFrame } from './codec.js';
 export {

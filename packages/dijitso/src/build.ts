@@ -5,6 +5,7 @@ import {
   countStat,
   flushStats,
   lookupEntry,
+  unwritableCacheError,
   metaBeforePublish,
   publishEntry,
   type CacheHit,
@@ -57,6 +58,7 @@ export async function obtainEntry(
   const { layout, key } = job;
   const hit = await lookupEntry(layout, key);
   if (hit) return { hit, built: false };
+  if (!layout.writable) throw unwritableCacheError(layout.dir);
   const outcome = await buildOnce(
     layout,
     key,

@@ -24,6 +24,7 @@ function oneGroup(size: number, rank: number, dir: string): Topology {
     isLeader: rank === 0,
     cpus: ['cpu'],
     hosts: ['host'],
+    writable: ['host'].map(() => true),
     id: 'test',
   };
 }

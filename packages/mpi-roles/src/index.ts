@@ -4,12 +4,7 @@ export { StrategyError, RendezvousError } from './errors.js';
 export type { Topology } from './topology.js';
 export { leadersCommunicator } from './leaders.js';
 export { discoverTopology, rendezvousRuns, type Rendezvous, type RendezvousOptions } from './rendezvous.js';
-export {
-  directoryIdentity,
-  fileSystemKind,
-  type DirectoryIdentity,
-  type FileSystemKind,
-} from './identity.js';
+export { rankPlace, statDirectory, type DirectoryIdentity, type RankPlace } from './identity.js';
 export { basicErrorPayload, reviveBasicError } from './wire.js';
 export {
   encodeFrame,

@@ -1,4 +1,4 @@
-import { packMsg, unpackMsg } from '@dijitso/core-cache/runtime';
+import { CacheIOError, packMsg, unpackMsg } from '@dijitso/core-cache/runtime';
 import {
   decodeFrame,
   encodeFrame,
@@ -90,6 +90,16 @@ export async function collectiveBuild(
       builds: 0,
       plan: null,
     };
+  }
+  // A group that misses but cannot write its directory could never hold the library: said on
+  // every rank before anything is generated or built.
+  const stuck = topology.leaders.findIndex((_, group) => !hits[group] && !topology.writable[group]);
+  if (stuck >= 0) {
+    throw new CacheIOError(
+      `The cache directory of rank ${topology.leaders[stuck]} (${topology.hosts[stuck]}) is read-only or not ` +
+        'writable by this user, and the library is not in it. Choose a writable directory with ' +
+        'params.cache.dir or DIJITSO_CACHE_DIR, or make it writable.',
+    );
   }
   const plan = validatePlan(planOf(strategy, topology, hits, traits), topology, hits, traits, strategy.name);
 

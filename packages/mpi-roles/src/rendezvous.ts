@@ -1,13 +1,17 @@
+import type { Stats } from 'node:fs';
 import { hostname } from 'node:os';
-import { CacheLayout, openCacheSync, packMsg, randomHex, unpackMsg } from '@dijitso/core-cache/runtime';
+import {
+  CacheLayout,
+  fileSystemKind,
+  openCacheSync,
+  packMsg,
+  randomHex,
+  unpackMsg,
+  type FileSystemKind,
+} from '@dijitso/core-cache/runtime';
 import type { Communicator } from './communicator.js';
 import type { ErrorPayload } from './frames.js';
-import {
-  directoryIdentity,
-  fileSystemKind,
-  type DirectoryIdentity,
-  type FileSystemKind,
-} from './identity.js';
+import { rankPlace, statDirectory, type DirectoryIdentity, type RankPlace } from './identity.js';
 import { probeRound } from './probes.js';
 import { basicErrorPayload, reviveBasicError } from './wire.js';
 import type { Topology } from './topology.js';
@@ -18,8 +22,11 @@ export interface RendezvousOptions {
   cpu: string;
   /** Probe rounds before an inconsistent view is an error (default 3). */
   attempts?: number;
-  /** Opens and checks the cache directory, on the first rank of each kernel (default `openCacheSync`). */
-  open?: (dir: string) => CacheLayout;
+  /**
+   * Opens and checks the cache directory, on the first rank of each kernel, given the `stat` the
+   * rendezvous made of it (default `openCacheSync`).
+   */
+  open?: (dir: string, info: Stats) => CacheLayout;
   /** What of this rank's failure travels to the others (default: code, name, message). */
   serializeError?: (error: unknown) => ErrorPayload;
   /** Rebuilds a failure raised on another rank. */
@@ -70,13 +77,14 @@ export function discoverTopology(
   return pending;
 }
 
-interface IdentityMessage extends DirectoryIdentity {
+interface PlaceMessage extends RankPlace {
   /** Rank 0's random id, naming the probe folders. */
   id?: string;
 }
 
-interface OpenedMessage {
+interface OpenedMessage extends DirectoryIdentity {
   kind: FileSystemKind;
+  writable: boolean;
   host: string;
   cpu: string;
 }
@@ -86,25 +94,33 @@ async function rendezvous(comm: Communicator, dir: string, options: RendezvousOp
   const serialize = options.serializeError ?? basicErrorPayload;
   const revive = options.reviveError ?? reviveBasicError;
 
-  // Round 1: every rank's view of the directory (a stat), or the failure to see it.
-  const identities = await gatherOrFail<IdentityMessage>(comm, serialize, revive, () => ({
-    ...directoryIdentity(dir),
+  // Round 1: where every rank stands (boot id, mount namespace, path), from procfs alone. Ranks
+  // with equal places see one directory; the first of them speaks for the others.
+  const places = await gatherOrFail<PlaceMessage>(comm, serialize, revive, () => ({
+    ...rankPlace(dir),
     ...(comm.rank === 0 ? { id: randomHex(8) } : {}),
   }));
-  const id = identities[0]!.id!;
-  const kernelLeaderOf = identities.map((mine) =>
-    identities.findIndex((other) => sameDirectory(mine, other)),
-  );
-  const isKernelLeader = kernelLeaderOf[comm.rank] === comm.rank;
+  const id = places[0]!.id!;
+  const speakerOf = firstOfEach(places, (p) => `${p.boot}\0${p.mounts}\0${p.path}`);
 
-  // Round 2: the first rank of each kernel opens and checks the cache for the ranks that share its inode.
+  // Round 2: each speaker stats the directory (making it when missing), opens and checks the
+  // cache, and says which file system it is on; the only file operations before any probe.
   let layout: CacheLayout | undefined;
   const opened = await gatherOrFail<OpenedMessage | null>(comm, serialize, revive, () => {
-    if (!isKernelLeader) return null;
-    layout = (options.open ?? openCacheSync)(dir);
-    return { kind: (options.kind ?? fileSystemKind)(layout.dir), host: hostname(), cpu: options.cpu };
+    if (speakerOf[comm.rank] !== comm.rank) return null;
+    const info = statDirectory(dir);
+    layout = (options.open ?? openCacheSync)(dir, info);
+    const kind = (options.kind ?? fileSystemKind)(layout.dir);
+    const { writable } = layout;
+    return { dev: info.dev, ino: info.ino, kind, writable, host: hostname(), cpu: options.cpu };
   });
   layout ??= new CacheLayout(dir);
+  // Speakers of one kernel that see one inode (containers of one host mounting one directory at
+  // different paths) are one kernel group, led by the first of them.
+  const kernelLeaderOf = firstOfEach(speakerOf, (speaker) => {
+    const { dev, ino } = opened[speaker]!;
+    return `${places[speaker]!.boot}\0${dev}\0${ino}`;
+  });
 
   // Round 3, only where kernels may share a directory: probes by exact name between their leaders.
   const kernelLeaders = [...new Set(kernelLeaderOf)];
@@ -118,8 +134,10 @@ async function rendezvous(comm: Communicator, dir: string, options: RendezvousOp
   // A group is every rank whose kernel leader shares the directory with the group's first kernel leader.
   const groupLeaderOf = kernelLeaderOf.map((leader) => Math.min(...sharing.get(leader)!));
   const leaders = [...new Set(groupLeaderOf)].sort((a, b) => a - b);
-  const groupOf = groupLeaderOf.map((leader) => leaders.indexOf(leader));
-  const groups = leaders.map((_, group) => groupOf.flatMap((g, rank) => (g === group ? [rank] : [])));
+  const indexOf = new Map(leaders.map((leader, group) => [leader, group]));
+  const groupOf = groupLeaderOf.map((leader) => indexOf.get(leader)!);
+  const groups: number[][] = leaders.map(() => []);
+  groupOf.forEach((group, rank) => groups[group]!.push(rank));
   const group = groupOf[comm.rank]!;
   const topology: Topology = {
     rank: comm.rank,
@@ -132,13 +150,22 @@ async function rendezvous(comm: Communicator, dir: string, options: RendezvousOp
     isLeader: leaders[group] === comm.rank,
     cpus: leaders.map((leader) => opened[leader]!.cpu),
     hosts: leaders.map((leader) => opened[leader]!.host),
+    writable: leaders.map((leader) => opened[leader]!.writable),
     id,
   };
   return { layout, topology };
 }
 
-function sameDirectory(a: DirectoryIdentity, b: DirectoryIdentity): boolean {
-  return a.boot === b.boot && a.dev === b.dev && a.ino === b.ino;
+/** For each rank, the first rank whose item has the same `name` (linear in ranks). */
+function firstOfEach<T>(items: T[], name: (item: T) => string): number[] {
+  const first = new Map<string, number>();
+  return items.map((item, rank) => {
+    const key = name(item);
+    const known = first.get(key);
+    if (known !== undefined) return known;
+    first.set(key, rank);
+    return rank;
+  });
 }
 
 /**

@@ -22,6 +22,8 @@ export interface Topology {
   readonly cpus: ReadonlyArray<string>;
   /** Host name of every group's leader, for messages. */
   readonly hosts: ReadonlyArray<string>;
+  /** Whether every group's leader may write into its directory (a read-only cache still serves hits). */
+  readonly writable: ReadonlyArray<boolean>;
   /** The rendezvous id (names the probe files). */
   readonly id: string;
 }

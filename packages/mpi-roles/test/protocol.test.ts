@@ -251,3 +251,34 @@ test('a strategy whose plan throws raises a StrategyError naming it on every ran
     assert.ok(reason.cause instanceof TypeError);
   }
 });
+
+test('a group that misses but cannot write its directory fails every rank before any build', async () => {
+  const disks = new Disks();
+  disks.held.set('node-0', true);
+  const root = await tempDir();
+  const world = createFakeWorld(4);
+  const dirOf = (rank: number) => `node-${rank >> 1}`;
+  const found = await Promise.all(
+    world.map((c, r) => discoverTopology(c, join(root, dirOf(r)), { cpu: 'x' })),
+  );
+  // Group 1 (ranks 2 and 3) opened its directory read-only and does not hold the library.
+  const topologies = found.map(({ topology }) => ({ ...topology, writable: [true, false] }));
+  const results = await Promise.allSettled(
+    world.map((comm, rank) =>
+      collectiveBuild(
+        topologies[rank]!,
+        comm,
+        rootStrategy,
+        { hostSpecific: false },
+        disks.steps(dirOf(rank)),
+      ),
+    ),
+  );
+  for (const result of results) {
+    assert.equal(result.status, 'rejected');
+    const error = (result as PromiseRejectedResult).reason as DijitsoError;
+    assert.equal(error.code, 'CACHE_IO');
+    assert.match(error.message, /cache directory of rank 2 .* read-only or not writable/);
+  }
+  assert.equal(disks.builds + disks.published + disks.readEntries, 0);
+});

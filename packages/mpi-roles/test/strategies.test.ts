@@ -24,6 +24,7 @@ function topology(groups: number, cpus?: string[]): Topology {
     isLeader: true,
     cpus: cpus ?? members.map(() => 'cpu'),
     hosts: members.map((_, g) => `host${g}`),
+    writable: members.map(() => true),
     id: 'id',
   };
 }
