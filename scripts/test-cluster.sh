@@ -26,6 +26,23 @@ if [ "$mpi" = mpich ]; then
   fi
   export MPI_NAPI_BINDING=mpich
 fi
-case " ${fs_args[*]} " in *" --shared-fs sshfs "*) bash scripts/setup.sh --sshfs ;; esac
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
-test-mpi/cluster/run.sh --hosts 3 --ranks 6 --mpi "$mpi" "${fs_args[@]}" --timeout 600 -- node test-mpi/cluster/suite.mjs
+
+# The suite on one kind of shared directory; on sshfs also a library edited in place between jobs.
+suite() {
+  local cluster=(test-mpi/cluster/run.sh --hosts 3 --ranks 6 --mpi "$mpi" "$@" --timeout 600)
+  "${cluster[@]}" -- node test-mpi/cluster/suite.mjs
+  case " $* " in
+    *" --shared-fs sshfs "*) "${cluster[@]}" -- node test-mpi/cluster/edited.mjs ;;
+  esac
+}
+
+# Without a choice of file system: a bind mount, then sshfs with NFS-like client caches.
+if [ "${#fs_args[@]}" -eq 0 ]; then
+  bash scripts/setup.sh --sshfs
+  suite --shared-fs bind
+  suite --shared-fs sshfs --fs-cache nfs-like
+else
+  case " ${fs_args[*]} " in *" --shared-fs sshfs "*) bash scripts/setup.sh --sshfs ;; esac
+  suite "${fs_args[@]}"
+fi
