@@ -33,8 +33,42 @@ suite() {
   local cluster=(test-mpi/cluster/run.sh --hosts 3 --ranks 6 --mpi "$mpi" "$@" --timeout 600)
   "${cluster[@]}" -- node test-mpi/cluster/suite.mjs
   case " $* " in
-    *" --shared-fs sshfs "*) "${cluster[@]}" -- node test-mpi/cluster/edited.mjs ;;
+    *" --shared-fs sshfs "*)
+      "${cluster[@]}" -- node test-mpi/cluster/edited.mjs
+      several_jobs "${cluster[@]}"
+      ;;
   esac
+}
+
+# Jobs that share one cache directory (kept between them): each under a lister, cold then warm; two
+# at once on a 15 s build; two at once on a short one. Builds are counted by generate calls.
+several_jobs() {
+  local kept out status=0
+  kept=$(mktemp -d)
+  out="$kept/out"
+  mkdir -m 700 "$kept/shared"
+  calls() { if [ -f "$kept/shared/$1.calls" ]; then wc -l <"$kept/shared/$1.calls"; else echo 0; fi; }
+  fail() { echo "cluster jobs: $*" >&2; status=1; }
+  for i in 1 2 3 4; do
+    for pass in cold warm; do
+      "$@" --shared-dir "$kept/shared" -- node test-mpi/cluster/jobs.mjs listed "listed_$i" >>"$out" || fail "listed_$i ($pass) failed"
+    done
+    [ "$(calls "listed_$i")" = 1 ] || fail "listed_$i: $(calls "listed_$i") builds over a cold and a warm job, expected 1"
+  done
+  for case in "slow 15" "short 0"; do
+    local name=${case% *} seconds=${case#* }
+    "$@" --shared-dir "$kept/shared" -- node test-mpi/cluster/jobs.mjs slow "$name" "$seconds" >"$out.$name.1" &
+    local first=$!
+    "$@" --shared-dir "$kept/shared" -- node test-mpi/cluster/jobs.mjs slow "$name" "$seconds" >"$out.$name.2" || fail "$name: the second job failed"
+    wait "$first" || fail "$name: the first job failed"
+    [ "$(calls "$name")" = 1 ] || fail "$name: $(calls "$name") builds by two jobs at once, expected 1"
+    local built
+    built=$(cat "$out.$name".[12] | grep -c "^jobs: slow $name built," || true)
+    [ "$built" = 1 ] || fail "$name: $built jobs say their library was built, expected exactly 1: $(cat "$out.$name".[12])"
+  done
+  [ "$status" = 0 ] && echo "cluster jobs: 4 cold and 4 warm under a lister, two at once on a 15 s and on a short build: ok"
+  rm -rf "$kept"
+  return "$status"
 }
 
 # Without a choice of file system: a bind mount, then sshfs with NFS-like client caches.
