@@ -9,10 +9,9 @@ import {
 import { cpuFingerprint } from '@dijitso/compiler';
 import {
   FRAME_VERSION,
-  collectiveBuild,
   discoverTopology,
-  type BuildStrategy,
   type CollectiveOutcome,
+  type CollectiveSteps,
   type Communicator,
   type EntryFrame,
   type Topology,
@@ -28,51 +27,36 @@ export type ServedEntry =
   { by: 'own'; hit: CacheHit; libPath: string } | { by: 'leader'; key: string; libPath: string };
 
 /**
- * Meet the other ranks (once per communicator and directory), then run the collective protocol for
- * one key. Every rank returns with the library published in its own directory, or every rank
- * throws the same error. `generate` runs only on a rank whose group the plan makes build, which it
- * does only when no directory of the job holds the library.
+ * One collective call's local work on this rank (docs/ARCHITECTURE.md, "A call under MPI"): the
+ * steps the protocol runs on group leaders (look up, build, read an entry to send, publish a
+ * received one), and, once the call's round has decided, the entry this rank loads. `generate`
+ * runs only on a rank whose group the plan makes build, which it does only when no directory of
+ * the job holds the library.
  */
-export async function obtainCollective(
-  job: Omit<BuildJob, 'layout'>,
-  comm: Communicator,
-  dir: string,
-  strategy: BuildStrategy,
-  hostSpecific: boolean,
-): Promise<{
-  layout: CacheLayout;
-  topology: Topology;
-  served: ServedEntry;
-  outcome: CollectiveOutcome;
-  groupSize: number;
-}> {
-  const { layout, topology } = await discoverTopology(comm, dir, {
-    cpu: cpuFingerprint(),
-    serializeError,
-    reviveError,
-  });
-  const { key } = job;
-  const built = { ...job, layout };
-  const groupSize = topology.groups[topology.group]!.length;
-  // Only leaders look: their flags decide. A member whose leader found the entry loads it without
-  // a look of its own, since the leader has just checked that very file in the same directory.
-  const own = topology.isLeader ? await lookupEntry(layout, key) : null;
-  // What this rank published (built, received, or found published under the lock).
-  let published: CacheHit | undefined;
-  const outcome = await collectiveBuild(
-    topology,
-    comm,
-    strategy,
-    { hostSpecific },
-    {
-      lookup: async () => own !== null,
+export class CollectiveCallWork {
+  /** What this rank's lookup found (leaders only look: a member loads what its leader found). */
+  #own: CacheHit | null = null;
+  /** What this rank published (built, received, or found published under the lock). */
+  #published: CacheHit | undefined;
+  readonly steps: CollectiveSteps;
+
+  constructor(
+    readonly job: BuildJob,
+    readonly topology: Topology,
+  ) {
+    const { key, layout } = job;
+    this.steps = {
+      lookup: async () => {
+        this.#own = await lookupEntry(layout, key);
+        return this.#own !== null;
+      },
       build: async (ship) => {
-        const obtained = await obtainEntry(built, { ship: (entry) => ship(entryFrame(key, entry)) });
-        published = obtained.hit;
+        const obtained = await obtainEntry(job, { ship: (entry) => ship(entryFrame(key, entry)) });
+        this.#published = obtained.hit;
         return obtained.built;
       },
       readEntry: async () => {
-        const hit = own ?? (await lookupEntry(layout, key));
+        const hit = this.#own ?? (await lookupEntry(layout, key));
         if (!hit) throw new CacheCorruptError(`${layout.lib(key)} vanished before it could be sent`);
         const files = await readEntryFiles(layout, hit);
         return entryFrame(key, { meta: hit.meta, lib: files.lib, files });
@@ -84,7 +68,7 @@ export async function obtainCollective(
           );
         }
         const { v: _v, size: _size, sha256: _sha, published: _published, ...meta } = frame.meta;
-        published = await publishEntry(layout, {
+        this.#published = await publishEntry(layout, {
           meta,
           lib: frame.files.lib,
           expectedSha256: frame.sha256,
@@ -93,21 +77,33 @@ export async function obtainCollective(
       },
       serializeError,
       reviveError,
-    },
-  );
-  // Every group succeeded, else collectiveBuild threw: a leader holds the entry it found or
-  // published, and a member loads what its leader did in this very directory.
-  if (!topology.isLeader) {
-    return { layout, topology, served: { by: 'leader', key, libPath: layout.lib(key) }, outcome, groupSize };
+    };
   }
-  const hit = published ?? own;
-  if (!hit) {
-    // A validated plan leaves no group without the entry, and only its leader acts for a group.
-    throw new CacheCorruptError(
-      `Rank ${comm.rank}: no entry for ${key} in ${layout.dir} after the collective call (${outcome.origin})`,
-    );
+
+  /**
+   * The entry this rank loads once every group holds the library: a leader the one it found or
+   * published, a member the one its leader found or published in this very directory.
+   */
+  served(outcome: CollectiveOutcome): ServedEntry {
+    const { key, layout } = this.job;
+    if (!this.topology.isLeader) return { by: 'leader', key, libPath: layout.lib(key) };
+    const hit = this.#published ?? this.#own;
+    if (!hit) {
+      // A validated plan leaves no group without the entry, and only its leader acts for a group.
+      throw new CacheCorruptError(
+        `Rank ${this.topology.rank}: no entry for ${key} in ${layout.dir} after the collective call (${outcome.origin})`,
+      );
+    }
+    return { by: 'own', hit, libPath: hit.libPath };
   }
-  return { layout, topology, served: { by: 'own', hit, libPath: hit.libPath }, outcome, groupSize };
+}
+
+/** The rendezvous of a call's directory (once per communicator and directory). */
+export function meetOthers(
+  comm: Communicator,
+  dir: string,
+): Promise<{ layout: CacheLayout; topology: Topology }> {
+  return discoverTopology(comm, dir, { cpu: cpuFingerprint(), serializeError, reviveError });
 }
 
 function entryFrame(key: string, entry: BuiltEntry): EntryFrame {

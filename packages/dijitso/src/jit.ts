@@ -6,12 +6,10 @@ import {
   describe,
   openCache,
   validateSignature,
-  type CacheLayout,
 } from '@dijitso/core-cache/runtime';
 import { buildHash, effectiveBuild, isHostSpecific } from '@dijitso/compiler';
 import { LibraryTable, type Library } from '@dijitso/loader';
 import {
-  boundedCommunicator,
   isCommunicator,
   resolveStrategy,
   type BuildStrategy,
@@ -20,11 +18,11 @@ import {
 } from '@dijitso/mpi-roles';
 import { recordJitCall, type CallOutcome } from './accounting.js';
 import { obtainEntry, type BuildJob } from './build.js';
-import { obtainCollective, type ServedEntry } from './collective.js';
-import { loadCollective, loadServed } from './load.js';
-import { PerCommunicator } from './per-comm.js';
+import type { ServedEntry } from './collective.js';
+import { CallRounds, type QueuedCall } from './rounds.js';
+import { loadServed } from './load.js';
 import type { GenerateFn } from './generate.js';
-import { resolveParams, type JitParams } from './params.js';
+import { resolveParams, type JitParams, type ResolvedParams } from './params.js';
 
 /** Where a library came from. */
 export type Origin = 'memory' | 'disk' | 'built' | 'received';
@@ -144,42 +142,28 @@ function checkOptions(options: unknown): CheckedCall {
  */
 export async function jit(options: JitOptions): Promise<JitResult> {
   const call = checkOptions(options);
-  if (call.comm !== undefined) return inTurn(call.comm, () => jitNow(call));
-  return jitNow(call);
+  const prepared = prepare(call);
+  if (call.comm === undefined) return prepared.fromMemory() ?? jitAlone(prepared);
+  return roundsOf(call.comm).submit(prepared.queued);
 }
 
-const turns = new WeakMap<Communicator, Promise<unknown>>();
-
-/**
- * Run collective calls on one communicator one after the other, in the order the program made
- * them: every rank then issues the same collectives in the same order (and decides memory hits
- * at the same point), even when a program starts several jit() calls at once.
- */
-function inTurn<T>(comm: Communicator, call: () => Promise<T>): Promise<T> {
-  const previous = turns.get(comm) ?? Promise.resolve();
-  const mine = previous.then(call, call);
-  turns.set(
-    comm,
-    mine.catch(() => undefined),
-  );
-  return mine;
+/** A checked call with its parameters resolved: its key, directory and build job. */
+interface PreparedCall {
+  queued: QueuedCall;
+  cache: ResolvedParams['cache'];
+  fromMemory(): JitResult | undefined;
 }
 
-async function jitNow(call: CheckedCall): Promise<JitResult> {
+function prepare(call: CheckedCall): PreparedCall {
   const { signature, comm, timeout } = call;
   const { params } = resolveParams(call.params);
   const build = effectiveBuild(params.build);
   const key = cacheKey(signature, buildHash(build));
-  const strategy = comm === undefined ? undefined : resolveStrategy(call.strategy);
+  const strategy = resolveStrategy(call.strategy);
   const dir = resolve(
-    (comm !== undefined && strategy?.directory?.(params.cache.dir, comm.rank)) || params.cache.dir,
+    (comm !== undefined && strategy.directory?.(params.cache.dir, comm.rank)) || params.cache.dir,
   );
   const fingerprint = `${key}\0${dir}\0${commId(comm)}`;
-  const loaded = table.get(signature);
-  if (loaded !== undefined && loaded.fingerprint === fingerprint) {
-    if (loaded.countAs > 0) countStat(loaded.cacheDir, 'memoryHits', loaded.countAs);
-    return { lib: loaded.lib, signature, key, path: loaded.path, origin: 'memory' };
-  }
   const job: Omit<BuildJob, 'layout'> = {
     key,
     signature,
@@ -192,44 +176,70 @@ async function jitNow(call: CheckedCall): Promise<JitResult> {
       timeoutMs: earliest(params.cache.lockTimeoutMs, timeout),
     },
   };
+  const queued: QueuedCall = {
+    key,
+    signature,
+    fingerprint,
+    dir,
+    strategy,
+    hostSpecific: isHostSpecific(build),
+    timeout,
+    job,
+  };
+  return { queued, cache: params.cache, fromMemory: () => fromMemory(queued) };
+}
 
-  let layout: CacheLayout;
-  let served: ServedEntry;
-  let lib: Library;
-  // How many calls this one counts as in the statistics: a group's leader counts for its group.
-  let countAs = 1;
-  let result: Omit<JitResult, 'lib' | 'path' | 'origin'> & CallOutcome;
-  if (comm === undefined || strategy === undefined) {
-    layout = await openCache(dir);
-    const obtained = await obtainEntry({ ...job, layout });
-    served = { by: 'own', hit: obtained.hit, libPath: obtained.hit.libPath };
-    result = { signature, key, origin: obtained.built ? 'built' : 'disk' };
-    lib = await loadServed(served, signature);
-  } else {
-    const bound = timeout === undefined ? comm : bounded(comm, timeout);
-    const obtained = await obtainCollective(job, bound, dir, strategy, isHostSpecific(build));
-    ({ layout, served } = obtained);
-    countAs = obtained.outcome.role === 'member' ? 0 : obtained.groupSize;
-    const { origin, role, receivedBytes, builds } = obtained.outcome;
-    result = { signature, key, origin, role, receivedBytes, builds };
-    lib = await loadCollective(bound, obtained.topology, layout, served, signature);
+function fromMemory({ signature, key, fingerprint }: QueuedCall): JitResult | undefined {
+  const loaded = table.get(signature);
+  if (loaded === undefined || loaded.fingerprint !== fingerprint) return undefined;
+  if (loaded.countAs > 0) countStat(loaded.cacheDir, 'memoryHits', loaded.countAs);
+  return { lib: loaded.lib, signature, key, path: loaded.path, origin: 'memory' };
+}
+
+async function jitAlone({ queued, cache }: PreparedCall): Promise<JitResult> {
+  const { signature, key, dir, job, fingerprint } = queued;
+  const layout = await openCache(dir);
+  const obtained = await obtainEntry({ ...job, layout });
+  const served: ServedEntry = { by: 'own', hit: obtained.hit, libPath: obtained.hit.libPath };
+  const result: Omit<JitResult, 'lib' | 'path'> & CallOutcome = {
+    signature,
+    key,
+    origin: obtained.built ? 'built' : 'disk',
+  };
+  const lib = await loadServed(served, signature);
+  table.set({ signature, key, lib, path: served.libPath, cacheDir: layout.dir, countAs: 1, fingerprint });
+  await recordJitCall(layout, served, result, 1, cache);
+  return { ...result, lib, path: served.libPath };
+}
+
+const rounds = new WeakMap<Communicator, CallRounds<JitResult>>();
+
+// Collective calls on one communicator go through its rounds, in program order.
+function roundsOf(comm: Communicator): CallRounds<JitResult> {
+  let found = rounds.get(comm);
+  if (!found) {
+    found = new CallRounds<JitResult>(comm, {
+      fromMemory,
+      finish: async (call, { lib, layout, served, outcome, groupSize }) => {
+        const { signature, key, fingerprint } = call;
+        // A group's leader counts the call for its whole group; the others nothing.
+        const countAs = outcome.role === 'member' ? 0 : groupSize;
+        const { origin, role, receivedBytes, builds } = outcome;
+        const result = { signature, key, origin, role, receivedBytes, builds };
+        table.set({ signature, key, lib, path: served.libPath, cacheDir: layout.dir, countAs, fingerprint });
+        const { params } = resolveParams(call.job.params);
+        await recordJitCall(layout, served, result, countAs, params.cache);
+        return { ...result, lib, path: served.libPath };
+      },
+    });
+    rounds.set(comm, found);
   }
-  const { libPath } = served;
-  table.set({ signature, key, lib, path: libPath, cacheDir: layout.dir, countAs, fingerprint });
-  await recordJitCall(layout, served, result, countAs, params.cache);
-  return { ...result, lib, path: libPath };
+  return found;
 }
 
 function earliest(...limits: Array<number | undefined>): number | undefined {
   const set = limits.filter((limit): limit is number => limit !== undefined);
   return set.length > 0 ? Math.min(...set) : undefined;
-}
-
-const boundedComms = new PerCommunicator<number, Communicator>();
-
-// One bounded view per (communicator, timeout), so the rendezvous stays memoized across calls.
-function bounded(comm: Communicator, timeoutMs: number): Communicator {
-  return boundedComms.get(comm, timeoutMs, () => boundedCommunicator(comm, timeoutMs));
 }
 
 /** Unload the library of `signature` from this process; true when it was loaded. Collective under MPI. */

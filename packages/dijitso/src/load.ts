@@ -43,8 +43,10 @@ async function loadPath(libPath: string, signature: string, foundByLeader: boole
   }
 }
 
-/** What a rank that could not load says in the closing round. */
+/** What a rank that could not load says in the closing round, per call. */
 interface LoadFailure {
+  /** The call's place in the round. */
+  call: number;
   /** The key this rank asked for. */
   key: string;
   error: ErrorPayload;
@@ -53,77 +55,125 @@ interface LoadFailure {
 /** What a group's leader ships to members that could not open the library by its name. */
 type LibraryCopy = { key: string; sha256: string; lib: Buffer } | { error: ErrorPayload };
 
+/** One call of a round to load. */
+export interface LoadItem {
+  topology: Topology;
+  layout: CacheLayout;
+  served: ServedEntry;
+  signature: string;
+}
+
 const LOADED = Buffer.alloc(0);
 
 /**
- * Load the served entry on every rank of `comm`, together (docs/ARCHITECTURE.md, "Loading"): one
- * allgather says who could not. A member that could not open what its leader found (a network
- * file system whose client still answers "not found" for a name another host just published, or
- * one that lags behind) gets the bytes from its leader over MPI and loads them through a fresh
- * name; any other failure, or one that persists, raises on every rank, so no rank waits on a peer
- * that already failed.
+ * Load the served entries of a round's calls on every rank of `comm`, together
+ * (docs/ARCHITECTURE.md, "Loading"): one allgather says who could not load what. A member that
+ * could not open what its leader found (a network file system whose client still answers "not
+ * found" for a name another host just published, or one that lags behind) gets the bytes from its
+ * leader over MPI and loads them through a fresh name; any other failure, or one that persists,
+ * fails that call on every rank, so no rank waits on a peer that already failed.
  */
-export async function loadCollective(
+export async function loadRound(
   comm: Communicator,
-  topology: Topology,
-  layout: CacheLayout,
-  served: ServedEntry,
-  signature: string,
-): Promise<Library> {
-  const key = served.by === 'own' ? served.hit.key : served.key;
-  let lib: Library | undefined;
-  let failure: unknown;
-  try {
-    lib = await loadServed(served, signature);
-  } catch (error) {
-    failure = error;
-  }
-  let failures = await failuresOf(comm, lib, key, failure);
-  if (failures.size === 0) return lib!;
+  items: ReadonlyArray<LoadItem>,
+): Promise<Array<PromiseSettledResult<Library>>> {
+  const keyOf = (served: ServedEntry): string => (served.by === 'own' ? served.hit.key : served.key);
+  const results = await Promise.all(
+    items.map(({ served, signature }) =>
+      loadServed(served, signature).then(
+        (value): PromiseSettledResult<Library> => ({ status: 'fulfilled', value }),
+        (reason: unknown): PromiseSettledResult<Library> => ({ status: 'rejected', reason }),
+      ),
+    ),
+  );
+  let failures = await failuresOf(comm, results, items, keyOf);
+  if (failures.size === 0) return results;
 
-  // Only members whose leader loaded the entry can be helped; any other failure is the job's.
-  const hopeless = [...failures.keys()].find((rank) => {
-    const leader = topology.leaders[topology.groupOf[rank]!]!;
-    return leader === rank || failures.has(leader);
-  });
-  if (hopeless !== undefined) throw failureOn(comm.rank, hopeless, failures.get(hopeless)!, failure);
-
-  for (const [group, leader] of topology.leaders.entries()) {
-    const needy = topology.groups[group]!.filter((rank) => failures.has(rank));
-    if (needy.length === 0) continue;
-    const bytes = await comm.bcast(comm.rank === leader ? copyOf(served, key) : null, leader);
-    if (!needy.includes(comm.rank)) continue;
-    try {
-      lib = await loadCopy(unpackMsg(bytes) as LibraryCopy, key, layout, signature, failure);
-      failure = undefined;
-    } catch (error) {
-      failure = error;
+  const retried: number[] = [];
+  for (const [call, byRank] of failures) {
+    const { topology, layout, served, signature } = items[call]!;
+    // Only members whose leader loaded the entry can be helped; any other failure is the call's.
+    const hopeless = [...byRank.keys()].find((rank) => {
+      const leader = topology.leaders[topology.groupOf[rank]!]!;
+      return leader === rank || byRank.has(leader);
+    });
+    if (hopeless !== undefined) {
+      results[call] = {
+        status: 'rejected',
+        reason: failureOn(comm.rank, hopeless, byRank.get(hopeless)!, results[call]!),
+      };
+      continue;
+    }
+    retried.push(call);
+    for (const [group, leader] of topology.leaders.entries()) {
+      const needy = topology.groups[group]!.filter((rank) => byRank.has(rank));
+      if (needy.length === 0) continue;
+      const bytes = await comm.bcast(comm.rank === leader ? copyOf(served, keyOf(served)) : null, leader);
+      if (!needy.includes(comm.rank)) continue;
+      const original =
+        results[call]!.status === 'rejected' ? (results[call] as PromiseRejectedResult).reason : undefined;
+      results[call] = await loadCopy(
+        unpackMsg(bytes) as LibraryCopy,
+        keyOf(served),
+        layout,
+        signature,
+        original,
+      ).then(
+        (value): PromiseSettledResult<Library> => ({ status: 'fulfilled', value }),
+        (reason: unknown): PromiseSettledResult<Library> => ({ status: 'rejected', reason }),
+      );
     }
   }
-  failures = await failuresOf(comm, lib, key, failure);
-  const first = Math.min(...failures.keys());
-  if (failures.size > 0) throw failureOn(comm.rank, first, failures.get(first)!, failure);
-  return lib!;
+  if (retried.length === 0) return results;
+  failures = await failuresOf(comm, results, items, keyOf, new Set(retried));
+  for (const [call, byRank] of failures) {
+    const first = Math.min(...byRank.keys());
+    results[call] = {
+      status: 'rejected',
+      reason: failureOn(comm.rank, first, byRank.get(first)!, results[call]!),
+    };
+  }
+  return results;
 }
 
+// Every rank's failures of the round's calls (only those in `only`, when given), by call then rank.
 async function failuresOf(
   comm: Communicator,
-  lib: Library | undefined,
-  key: string,
-  failure: unknown,
-): Promise<Map<number, LoadFailure>> {
-  const mine =
-    lib !== undefined ? LOADED : packMsg({ key, error: serializeError(failure) } satisfies LoadFailure);
-  const all = await comm.allgather(mine);
-  const failures = new Map<number, LoadFailure>();
+  results: ReadonlyArray<PromiseSettledResult<Library>>,
+  items: ReadonlyArray<LoadItem>,
+  keyOf: (served: ServedEntry) => string,
+  only?: Set<number>,
+): Promise<Map<number, Map<number, LoadFailure>>> {
+  const mine: LoadFailure[] = [];
+  results.forEach((result, call) => {
+    if (result.status === 'rejected' && (only === undefined || only.has(call))) {
+      mine.push({ call, key: keyOf(items[call]!.served), error: serializeError(result.reason) });
+    }
+  });
+  const all = await comm.allgather(mine.length === 0 ? LOADED : packMsg(mine));
+  const failures = new Map<number, Map<number, LoadFailure>>();
   all.forEach((bytes, rank) => {
-    if (bytes.length > 0) failures.set(rank, unpackMsg(bytes) as LoadFailure);
+    if (bytes.length === 0) return;
+    for (const failure of unpackMsg(bytes) as LoadFailure[]) {
+      if (only !== undefined && !only.has(failure.call)) continue;
+      let byRank = failures.get(failure.call);
+      if (!byRank) failures.set(failure.call, (byRank = new Map()));
+      byRank.set(rank, failure);
+    }
   });
   return failures;
 }
 
-function failureOn(self: number, rank: number, failure: LoadFailure, own: unknown): Error {
-  if (rank === self) return own instanceof Error ? own : new JitLoadError(String(own));
+function failureOn(
+  self: number,
+  rank: number,
+  failure: LoadFailure,
+  own: PromiseSettledResult<Library>,
+): Error {
+  if (rank === self) {
+    const reason = own.status === 'rejected' ? own.reason : undefined;
+    return reason instanceof Error ? reason : new JitLoadError(String(reason));
+  }
   return reviveError({ ...failure.error, message: `${failure.error.message} (raised on rank ${rank})` });
 }
 

@@ -5,7 +5,7 @@ import { lookupEntry, openCache, type CacheHit } from '@dijitso/core-cache/runti
 import { createFakeWorld, type Communicator, type Topology } from '@dijitso/mpi-roles';
 import { JitLoadError, jit } from '../src/index.js';
 import type { ServedEntry } from '../src/collective.js';
-import { loadCollective } from '../src/load.js';
+import { loadRound } from '../src/load.js';
 import { counting, tempDir } from './helpers.js';
 
 const ADD = 'extern "C" int add(int a, int b) { return a + b; }\n';
@@ -43,11 +43,19 @@ async function loadAll(
   servedOf: (rank: number) => ServedEntry,
 ): Promise<PromiseSettledResult<unknown>[]> {
   const layout = await openCache(dir);
-  return Promise.allSettled(
+  const settled = await Promise.all(
     world.map((comm) =>
-      loadCollective(comm, oneGroup(world.length, comm.rank, dir), layout, servedOf(comm.rank), 'sig'),
+      loadRound(comm, [
+        {
+          topology: oneGroup(world.length, comm.rank, dir),
+          layout,
+          served: servedOf(comm.rank),
+          signature: 'sig',
+        },
+      ]),
     ),
   );
+  return settled.map((results) => results[0]!);
 }
 
 test('members that cannot open the name their leader checked load the copy it sends', async () => {

@@ -23,6 +23,13 @@ export { registerStrategy, resolveStrategy, strategyNames, DEFAULT_STRATEGY } fr
 export { validatePlan } from './strategies/validate.js';
 export {
   collectiveBuild,
+  collectiveRound,
+  agreeOnRound,
+  lookupFlag,
+  hitsOf,
+  FLAG,
+  type CollectiveCall,
+  type RoundAgreement,
   type CollectiveSteps,
   type CollectiveOutcome,
   type CollectiveOrigin,

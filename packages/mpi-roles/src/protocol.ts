@@ -1,18 +1,12 @@
 import { CacheIOError, packMsg, unpackMsg } from '@dijitso/core-cache/runtime';
-import {
-  decodeFrame,
-  encodeFrame,
-  isErrorFrame,
-  FRAME_VERSION,
-  type EntryFrame,
-  type ErrorPayload,
-} from './frames.js';
+import type { EntryFrame, ErrorPayload } from './frames.js';
 import type { BuildStrategy, BuildTraits, Plan } from './strategies/types.js';
 import { validatePlan } from './strategies/validate.js';
 import { StrategyError } from './errors.js';
 import type { Communicator } from './communicator.js';
 import { leadersCommunicator } from './leaders.js';
 import type { Topology } from './topology.js';
+import { LeaderCall, ORIGINS, type GroupReport } from './leader-steps.js';
 
 /** How this rank's group got the library. */
 export type CollectiveOrigin = 'disk' | 'built' | 'received';
@@ -53,23 +47,141 @@ export interface CollectiveOutcome {
   plan: Plan | null;
 }
 
-const ORIGINS: CollectiveOrigin[] = ['disk', 'built', 'received'];
+/** One call of a round, with which groups hold its entry (from the round's flags). */
+export interface CollectiveCall {
+  topology: Topology;
+  strategy: BuildStrategy;
+  traits: BuildTraits;
+  steps: CollectiveSteps;
+  hits: ReadonlyArray<boolean>;
+}
 
-/** What a group's leader reports at the end of a call. */
-interface GroupReport {
-  origin: number;
-  receivedBytes: number;
-  role: Role;
-  /** This group's failure. */
-  error?: ErrorPayload;
+/** A rank's flag for one call: a leader's lookup missed or hit; a member; a call whose topology this rank does not know yet. */
+export const FLAG = { miss: 0, hit: 1, member: 2, unknown: 3 } as const;
+
+/** This rank's flag for a call: its lookup when it leads a group, else `member`. */
+export async function lookupFlag(topology: Topology, steps: CollectiveSteps): Promise<number> {
+  if (!topology.isLeader) return FLAG.member;
+  return (await steps.lookup().catch(() => false)) ? FLAG.hit : FLAG.miss;
+}
+
+/** What a round's agreement tells every rank. */
+export interface RoundAgreement {
+  /** Calls every rank has issued (the common prefix, in program order): this round's calls. */
+  count: number;
+  /** Every rank's flag for call `i` of the round. */
+  flags(i: number): number[];
 }
 
 /**
- * One collective jit call (docs/ARCHITECTURE.md, "The collective protocol"): leaders look up their directory and an allgather tells
- * everyone which groups hit; when all did, that was the only communication. Otherwise the
- * strategy plans, builders build, senders broadcast frames over `leadersComm`, receivers publish;
- * an allgather of every group's report makes every rank return the same way, or throw the same
- * error.
+ * The agreement of a round (docs/ARCHITECTURE.md, "The collective protocol"): one allgather in
+ * which every rank sends how many calls it has pending and its flag for each. The round takes
+ * the calls that every rank has issued.
+ */
+export async function agreeOnRound(
+  comm: Pick<Communicator, 'allgather'>,
+  flags: ReadonlyArray<number>,
+): Promise<RoundAgreement> {
+  const mine = Buffer.alloc(4 + flags.length);
+  mine.writeUInt32LE(flags.length, 0);
+  flags.forEach((flag, i) => (mine[4 + i] = flag));
+  const all = await comm.allgather(mine);
+  const count = Math.min(...all.map((bytes) => bytes.readUInt32LE(0)));
+  return { count, flags: (i) => all.map((bytes) => bytes[4 + i]!) };
+}
+
+/** Which groups of `topology` hold the entry, from every rank's flag for the call. */
+export function hitsOf(topology: Topology, flags: ReadonlyArray<number>): boolean[] {
+  return topology.leaders.map((leader) => flags[leader] === FLAG.hit);
+}
+
+/**
+ * The calls of one round, together: calls whose every group holds the entry return at once; for
+ * the others the strategies plan, every builder starts at once, the transfers go in call order
+ * and, within a call, in plan order (over each call's leaders' communicator), and one allgather
+ * of every group's reports decides every call. Each call succeeds or fails on its own, the same
+ * way on every rank.
+ */
+export async function collectiveRound(
+  comm: Pick<Communicator, 'allgather' | 'split'>,
+  calls: ReadonlyArray<CollectiveCall>,
+): Promise<Array<PromiseSettledResult<CollectiveOutcome>>> {
+  const results: Array<PromiseSettledResult<CollectiveOutcome>> = calls.map(({ topology }) => ({
+    status: 'fulfilled',
+    value: {
+      origin: 'disk',
+      role: topology.isLeader ? 'leader' : 'member',
+      receivedBytes: 0,
+      builds: 0,
+      plan: null,
+    },
+  }));
+  const active: Array<{ index: number; plan: Plan; leader?: LeaderCall }> = [];
+  calls.forEach((call, index) => {
+    if (call.hits.every(Boolean)) return;
+    try {
+      active.push({ index, plan: planned(call) });
+    } catch (reason) {
+      results[index] = { status: 'rejected', reason };
+    }
+  });
+  if (active.length === 0) return results;
+
+  // Builders start at once, a builder's own work first; then the leaders' communicators.
+  for (const item of active) {
+    const { topology, steps } = calls[item.index]!;
+    if (topology.isLeader) item.leader = new LeaderCall(topology, item.plan, steps);
+  }
+  const leadersComms = new Map<number, Communicator | null>();
+  for (const { index, plan } of active) {
+    if (plan.transfers.length > 0)
+      leadersComms.set(index, await leadersCommunicator(calls[index]!.topology, comm));
+  }
+  for (const { index, leader } of active) {
+    const leadersComm = leadersComms.get(index);
+    if (leader && leadersComm) await leader.transfers(leadersComm);
+  }
+  const reports = await Promise.all(active.map(({ leader }) => leader?.report() ?? null));
+  const gathered = await comm.allgather(
+    reports.some((report) => report !== null) ? packMsg(reports) : Buffer.alloc(0),
+  );
+  const decoded = new Map<number, Array<GroupReport | null>>();
+  const reportsOf = (rank: number): Array<GroupReport | null> => {
+    let list = decoded.get(rank);
+    if (!list) {
+      list = unpackMsg(gathered[rank]!) as Array<GroupReport | null>;
+      decoded.set(rank, list);
+    }
+    return list;
+  };
+  active.forEach(({ index, plan, leader }, position) => {
+    const { topology, steps } = calls[index]!;
+    const groups = topology.leaders.map((rank) => reportsOf(rank)[position]!);
+    const failedGroup = groups.findIndex((report) => report.error !== undefined);
+    if (failedGroup >= 0) {
+      const own = failedGroup === topology.group ? leader?.error : undefined;
+      results[index] = { status: 'rejected', reason: own ?? steps.reviveError(groups[failedGroup]!.error!) };
+      return;
+    }
+    const mine = groups[topology.group]!;
+    results[index] = {
+      status: 'fulfilled',
+      value: {
+        origin: ORIGINS[mine.origin] ?? 'disk',
+        role: topology.isLeader ? mine.role : 'member',
+        receivedBytes: mine.receivedBytes,
+        builds: groups.filter((report) => report.origin === ORIGINS.indexOf('built')).length,
+        plan,
+      },
+    };
+  });
+  return results;
+}
+
+/**
+ * One collective jit call alone: its leaders look up their directory and an allgather tells
+ * everyone which groups hit; when all did, that was the only communication. Otherwise it is a
+ * round of one call.
  */
 export async function collectiveBuild(
   topology: Topology,
@@ -78,21 +190,17 @@ export async function collectiveBuild(
   traits: BuildTraits,
   steps: CollectiveSteps,
 ): Promise<CollectiveOutcome> {
-  let hit = false;
-  if (topology.isLeader) hit = await steps.lookup().catch(() => false);
-  const flags = await comm.allgather(Buffer.from([topology.isLeader ? (hit ? 1 : 0) : 2]));
-  const hits = topology.leaders.map((leader) => flags[leader]![0] === 1);
-  if (hits.every(Boolean)) {
-    return {
-      origin: 'disk',
-      role: topology.isLeader ? 'leader' : 'member',
-      receivedBytes: 0,
-      builds: 0,
-      plan: null,
-    };
-  }
-  // A group that misses but cannot write its directory could never hold the library: said on
-  // every rank before anything is generated or built.
+  const agreement = await agreeOnRound(comm, [await lookupFlag(topology, steps)]);
+  const hits = hitsOf(topology, agreement.flags(0));
+  const [result] = await collectiveRound(comm, [{ topology, strategy, traits, steps, hits }]);
+  if (result!.status === 'rejected') throw result!.reason;
+  return result!.value;
+}
+
+// The plan of a call that some group misses, checked; the same on every rank, so a throw throws
+// everywhere, before any rank waits.
+function planned({ topology, strategy, traits, hits }: CollectiveCall): Plan {
+  // A group that misses but cannot write its directory could never hold the library.
   const stuck = topology.leaders.findIndex((_, group) => !hits[group] && !topology.writable[group]);
   if (stuck >= 0) {
     throw new CacheIOError(
@@ -101,120 +209,10 @@ export async function collectiveBuild(
         'params.cache.dir or DIJITSO_CACHE_DIR, or make it writable.',
     );
   }
-  const plan = validatePlan(planOf(strategy, topology, hits, traits), topology, hits, traits, strategy.name);
-
-  // Frames travel over the leaders' communicator, made on the first call that sends one.
-  const leaders = plan.transfers.length > 0 ? () => leadersCommunicator(topology, comm) : null;
-  let report: GroupReport | undefined;
-  let ownError: unknown;
-  if (topology.isLeader) ({ report, error: ownError } = await leaderSteps(topology, plan, steps, leaders));
-  else await leaders?.();
-  // Leaders send their group's report, members nothing: one collective tells every rank how its
-  // group did and which group failed first (in group order), whose error is the job's.
-  const gathered = await comm.allgather(report ? packMsg(report) : Buffer.alloc(0));
-  const reports = topology.leaders.map((leader) => unpackMsg(gathered[leader]!) as GroupReport);
-  const failedGroup = reports.findIndex((r) => r.error !== undefined);
-  if (failedGroup >= 0) {
-    if (ownError !== undefined && failedGroup === topology.group) throw ownError;
-    throw steps.reviveError(reports[failedGroup]!.error!);
-  }
-  const mine = reports[topology.group]!;
-  return {
-    origin: ORIGINS[mine.origin] ?? 'disk',
-    role: topology.isLeader ? mine.role : 'member',
-    receivedBytes: mine.receivedBytes,
-    builds: reports.filter((r) => r.origin === ORIGINS.indexOf('built')).length,
-    plan,
-  };
+  return validatePlan(planOf(strategy, topology, hits, traits), topology, hits, traits, strategy.name);
 }
 
-async function leaderSteps(
-  topology: Topology,
-  plan: Plan,
-  steps: CollectiveSteps,
-  leaders: (() => Promise<Communicator | null>) | null,
-): Promise<{ report: GroupReport; error: unknown }> {
-  const group = topology.group;
-  let origin: CollectiveOrigin = 'disk';
-  let role: Role = 'leader';
-  let error: unknown;
-  let failure: ErrorPayload | undefined;
-  let receivedBytes = 0;
-  const fail = (cause: unknown, payload?: ErrorPayload): void => {
-    if (failure) return;
-    error = cause;
-    failure = payload ?? steps.serializeError(cause);
-  };
-
-  // A builder sends what it built as soon as the build hands it over (or, failing that, once the
-  // build is done, from its directory); its own publish goes on meanwhile and ends before the outcomes.
-  let building: Promise<void> = Promise.resolve();
-  let ready: Promise<void> = Promise.resolve();
-  let shipped: EntryFrame | undefined;
-  if (plan.builders.includes(group)) {
-    role = 'builder';
-    origin = 'built';
-    let handedOver = (): void => undefined;
-    ready = new Promise<void>((resolve) => (handedOver = resolve));
-    building = steps
-      .build((frame) => {
-        shipped = frame;
-        handedOver();
-      })
-      .then(
-        (compiled) => {
-          if (!compiled) origin = 'disk';
-        },
-        (cause: unknown) => fail(cause),
-      )
-      .finally(handedOver);
-  }
-  // Made while the build runs: a builder's own work goes first.
-  const leadersComm = await leaders?.();
-  for (const transfer of plan.transfers) {
-    let payload: Buffer | null = null;
-    if (transfer.from === group) {
-      if (role === 'leader') role = 'sender';
-      // Handed over, failed, or built without handing over (then it is read back from disk).
-      await ready;
-      payload = failure
-        ? encodeFrame({ v: FRAME_VERSION, error: failure })
-        : shipped
-          ? encodeFrame(shipped)
-          : await steps.readEntry().then(
-              (frame) => encodeFrame(frame),
-              (cause: unknown) => {
-                fail(cause);
-                return encodeFrame({ v: FRAME_VERSION, error: failure! });
-              },
-            );
-    }
-    const bytes = await leadersComm!.bcast(payload, transfer.from);
-    if (!transfer.to.includes(group)) continue;
-    role = 'receiver';
-    origin = 'received';
-    receivedBytes += bytes.length;
-    try {
-      const frame = decodeFrame(bytes, `group ${transfer.from} (${topology.hosts[transfer.from]})`);
-      if (isErrorFrame(frame)) {
-        const revived = steps.reviveError(frame.error);
-        fail(revived, frame.error);
-      } else {
-        await steps.publish(frame);
-      }
-    } catch (cause) {
-      fail(cause);
-    }
-  }
-
-  await building;
-  const report: GroupReport = { origin: ORIGINS.indexOf(origin), receivedBytes, role };
-  if (failure) report.error = failure;
-  return { report, error };
-}
-
-// A user's plan runs on every rank with the same inputs: a throw throws everywhere, before any rank
-// waits, and becomes a StrategyError that names the strategy.
+// A user's plan runs on every rank with the same inputs: a throw becomes a StrategyError that names the strategy.
 function planOf(
   strategy: BuildStrategy,
   topology: Topology,

@@ -4,6 +4,11 @@ import type { Topology } from '../topology.js';
 export interface BuildTraits {
   /** The binary is tied to the CPU that built it (`-march=native`): ship it only between equal CPUs. */
   hostSpecific: boolean;
+  /**
+   * The call's place among the collective calls on its communicator (0, 1, 2, … in program order,
+   * the same on every rank): a strategy may spread builds over the groups by it.
+   */
+  turn?: number;
 }
 
 /** One broadcast of a binary: group `from` holds it (a hit or a build), groups `to` publish it. */
