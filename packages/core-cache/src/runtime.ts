@@ -51,6 +51,7 @@ export {
   type LockOptions,
   type BuildOnceResult,
 } from './lock.js';
+export { withHostSlot, usableCpus } from './slots.js';
 export { parseSize, parseDuration, formatBytes } from './units.js';
 export { randomHex, sha256Text, sha256Hex } from './hash.js';
 export { countStat, flushStats, flushStatsSync, pendingStats, STATS_FLUSH_INTERVAL_MS } from './stats.js';

@@ -6,6 +6,8 @@ import {
   flushStats,
   lookupEntry,
   unwritableCacheError,
+  usableCpus,
+  withHostSlot,
   metaBeforePublish,
   publishEntry,
   type CacheHit,
@@ -30,6 +32,8 @@ export interface BuildJob {
   /** Where an earlier jit result of this process lives: key and library path, or undefined. */
   findLoaded: (signature: string) => { key: string; path: string } | undefined;
   lock: { staleMs: number; timeoutMs?: number | undefined };
+  /** Compilers this host may run at once, across all its processes (default: its usable CPUs). */
+  jobs?: number | undefined;
 }
 
 /** A built entry in memory, before it is published: meta, library and lz4 files. */
@@ -115,20 +119,23 @@ async function buildEntry(job: BuildJob, { ship }: BuildControl): Promise<CacheH
   // the compressed source and header (only the log waits for the compiler), and koffi's import
   // for the load. A failure there shows again where it is not overlapped.
   let sources: [Buffer, Buffer | undefined] | undefined;
-  const compiled = await compile({
-    layout,
-    key,
-    signature,
-    build: resolveBuild(job.build, code.language),
-    source: code.source,
-    header: code.header,
-    dependencies,
-    whileCompiling: async () => {
-      const loader = loaderReady().catch(() => undefined);
-      sources = await compressSources();
-      await loader;
-    },
-  });
+  // At most `jobs` compilers at once on this host, whatever its ranks and jobs (a slot each).
+  const compiled = await withHostSlot(job.jobs ?? usableCpus(), () =>
+    compile({
+      layout,
+      key,
+      signature,
+      build: resolveBuild(job.build, code.language),
+      source: code.source,
+      header: code.header,
+      dependencies,
+      whileCompiling: async () => {
+        const loader = loaderReady().catch(() => undefined);
+        sources = await compressSources();
+        await loader;
+      },
+    }),
+  );
   const [[source, header], log] = await Promise.all([
     sources ?? compressSources(),
     compiled.output.length > 0 ? compressFrame(compiled.output) : undefined,
