@@ -1,4 +1,5 @@
 import { ParameterError, describe, sha256Text, type Language } from '@dijitso/core-cache/runtime';
+import type { BuildIdentity, CompilerIdentity } from './identity.js';
 
 /** Build parameters a user can set (`params.build`). Plural ones are arrays of strings. */
 export interface BuildParams {
@@ -129,11 +130,18 @@ export function isHostSpecific(params: EffectiveBuildParams): boolean {
 }
 
 /**
- * 12 hex digits of sha256 over the effective build parameters and the default flags. The key is
- * needed before `generate` tells the language, so both languages' settings are hashed: changing
- * any compiler or flag gives a new key.
+ * 12 hex digits of sha256 over the effective build parameters, the default flags and `identity`:
+ * the file each compiler command runs (path, size, mtime) and the target (architecture, platform),
+ * so a compiler upgrade or a node of another architecture sharing the directory gets its own key.
+ * The key is needed before `generate` tells the language, so both languages' settings are hashed:
+ * changing any compiler or flag gives a new key. Pure: `buildIdentity(params)` gives the identity.
  */
-export function buildHash(params: EffectiveBuildParams): string {
+export function buildHash(params: EffectiveBuildParams, identity: BuildIdentity): string {
+  const file = (compiler: CompilerIdentity): [string, number, number] => [
+    compiler.path,
+    compiler.size,
+    compiler.mtimeMs,
+  ];
   const canonical = JSON.stringify([
     DEFAULT_FLAGS,
     params.cc,
@@ -145,6 +153,10 @@ export function buildHash(params: EffectiveBuildParams): string {
     params.includeDirs,
     params.libDirs,
     params.noDefaultFlags,
+    file(identity.cc),
+    file(identity.cxx),
+    identity.target.arch,
+    identity.target.platform,
   ]);
   return sha256Text(canonical).slice(0, 12);
 }

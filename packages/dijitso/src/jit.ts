@@ -9,7 +9,7 @@ import {
   validateSignature,
   type CacheLayout,
 } from '@dijitso/core-cache/runtime';
-import { buildHash, effectiveBuild, isHostSpecific } from '@dijitso/compiler';
+import { buildHash, buildIdentity, effectiveBuild, isHostSpecific } from '@dijitso/compiler';
 import { LibraryTable, loadLibrary, loaderReady, type Library } from '@dijitso/loader';
 import {
   boundedCommunicator,
@@ -176,7 +176,7 @@ async function jitNow(call: CheckedCall): Promise<JitResult> {
   const { signature, comm, timeout } = call;
   const { params } = resolveParams(call.params);
   const build = effectiveBuild(params.build);
-  const key = cacheKey(signature, buildHash(build));
+  const key = cacheKey(signature, buildHash(build, buildIdentity(build)));
   const strategy = comm === undefined ? undefined : resolveStrategy(call.strategy);
   const dir = resolve(
     (comm !== undefined && strategy?.directory?.(params.cache.dir, comm.rank)) || params.cache.dir,
