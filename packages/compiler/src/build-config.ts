@@ -137,11 +137,6 @@ export function isHostSpecific(params: EffectiveBuildParams): boolean {
  * changing any compiler or flag gives a new key. Pure: `buildIdentity(params)` gives the identity.
  */
 export function buildHash(params: EffectiveBuildParams, identity: BuildIdentity): string {
-  const file = (compiler: CompilerIdentity): [string, number, number] => [
-    compiler.path,
-    compiler.size,
-    compiler.mtimeMs,
-  ];
   const canonical = JSON.stringify([
     DEFAULT_FLAGS,
     params.cc,
@@ -153,10 +148,26 @@ export function buildHash(params: EffectiveBuildParams, identity: BuildIdentity)
     params.includeDirs,
     params.libDirs,
     params.noDefaultFlags,
-    file(identity.cc),
-    file(identity.cxx),
-    identity.target.arch,
-    identity.target.platform,
   ]);
-  return sha256Text(canonical).slice(0, 12);
+  return sha256Text(`${canonical}\n${identityText(identity)}`).slice(0, 12);
+}
+
+// The identity's part of the hash input, kept per frozen identity (buildIdentity's are): formatting
+// it on every call would double the key's cost on a warm call (packages/compiler/bench/identity.mjs).
+const identityTexts = new WeakMap<BuildIdentity, string>();
+
+function identityText(identity: BuildIdentity): string {
+  let text = identityTexts.get(identity);
+  if (text === undefined) {
+    const file = (compiler: CompilerIdentity): [string, number, number] => [
+      compiler.path,
+      compiler.size,
+      compiler.mtimeMs,
+    ];
+    const { cc, cxx, target } = identity;
+    text = JSON.stringify([file(cc), file(cxx), target.arch, target.platform]);
+    const immutable = [identity, cc, cxx, target].every((part) => Object.isFrozen(part));
+    if (immutable) identityTexts.set(identity, text);
+  }
+  return text;
 }

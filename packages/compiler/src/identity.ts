@@ -2,7 +2,7 @@ import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import { CompilerNotFoundError } from './errors.js';
 
-/** Which file a compiler command runs, as ccache's default `compiler_check` sees it: a stat. */
+/** Which file a compiler command runs, as ccache's default `compiler_check` sees it: a stat. Frozen. */
 export interface CompilerIdentity {
   /** The command as configured (`c++`, `$CXX`, `params.build.cxx`). */
   command: string;
@@ -52,7 +52,12 @@ export function resolveCompilerIdentity(
     } catch {
       continue;
     }
-    return { command, path: realpathSync.native(candidate), size: stats.size, mtimeMs: stats.mtimeMs };
+    return Object.freeze({
+      command,
+      path: realpathSync.native(candidate),
+      size: stats.size,
+      mtimeMs: stats.mtimeMs,
+    });
   }
   const where = command.includes('/') ? 'that path' : `PATH (${searchPath || 'empty'})`;
   throw new CompilerNotFoundError(
@@ -77,9 +82,23 @@ export function compilerIdentity(command: string): CompilerIdentity {
   return identity;
 }
 
-const target: BuildTarget = { arch: process.arch, platform: process.platform };
+const target: BuildTarget = Object.freeze({ arch: process.arch, platform: process.platform });
+const pairs = new Map<string, Map<string, BuildIdentity>>();
 
-/** The identity of both compilers of `params` and this process's target, for the cache key. */
+/**
+ * The identity of both compilers of `params` and this process's target, for the cache key: one
+ * frozen object per pair of commands per process, which `buildHash` formats once.
+ */
 export function buildIdentity(params: { cc: string; cxx: string }): BuildIdentity {
-  return { cc: compilerIdentity(params.cc), cxx: compilerIdentity(params.cxx), target };
+  let byCxx = pairs.get(params.cc);
+  if (byCxx === undefined) {
+    byCxx = new Map();
+    pairs.set(params.cc, byCxx);
+  }
+  let identity = byCxx.get(params.cxx);
+  if (identity === undefined) {
+    identity = Object.freeze({ cc: compilerIdentity(params.cc), cxx: compilerIdentity(params.cxx), target });
+    byCxx.set(params.cxx, identity);
+  }
+  return identity;
 }

@@ -58,6 +58,11 @@ test("the hash covers each compiler's file (path, size, mtime) and the target", 
   const hashes = new Set(variants.map((variant) => hash(params, variant)));
   assert.equal(hashes.size, variants.length);
   assert.ok(!hashes.has(base));
+  // Only a frozen identity (as buildIdentity gives) has its part of the input kept between calls.
+  const mutable = structuredClone(identity);
+  assert.equal(hash(params, mutable), base);
+  mutable.cxx.mtimeMs += 1;
+  assert.notEqual(hash(params, mutable), base);
 });
 
 test('-march=native marks a build host-specific', () => {
