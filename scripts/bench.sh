@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run bench [-- --quick]: set up (the project, then the reference Python dijitso and mpi4py
+# npm run bench [-- --quick] [-- --only local,bcast,peer,cluster]: set up (the project, then the reference Python dijitso and mpi4py
 # the side-by-side runs need), then run every benchmark; results go to bench/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,4 +15,19 @@ if ! /usr/bin/python3 -c 'import dijitso, mpi4py' 2>/dev/null; then
     exit 1
   fi
 fi
+# The cluster part (--only ...cluster...) needs the sshfs harness and strace, which it counts with.
+case " $* " in
+  *cluster*)
+    bash scripts/setup.sh --sshfs
+    if ! command -v strace >/dev/null 2>&1; then
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "bench: installing strace (the cluster part counts file operations with it)" >&2
+        apt-get install -y strace >/dev/null || { apt-get update -qq && apt-get install -y strace >/dev/null; }
+      else
+        echo "bench: the cluster part needs: sudo apt-get install -y strace" >&2
+        exit 1
+      fi
+    fi
+    ;;
+esac
 exec node bench/run.mjs "$@"

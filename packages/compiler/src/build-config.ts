@@ -1,4 +1,5 @@
 import { ParameterError, describe, sha256Text, type Language } from '@dijitso/core-cache/runtime';
+import type { BuildIdentity, CompilerIdentity } from './identity.js';
 
 /** Build parameters a user can set (`params.build`). Plural ones are arrays of strings. */
 export interface BuildParams {
@@ -129,11 +130,13 @@ export function isHostSpecific(params: EffectiveBuildParams): boolean {
 }
 
 /**
- * 12 hex digits of sha256 over the effective build parameters and the default flags. The key is
- * needed before `generate` tells the language, so both languages' settings are hashed: changing
- * any compiler or flag gives a new key.
+ * 12 hex digits of sha256 over the effective build parameters, the default flags and `identity`:
+ * the file each compiler command runs (path, size, mtime) and the target (architecture, platform),
+ * so a compiler upgrade or a node of another architecture sharing the directory gets its own key.
+ * The key is needed before `generate` tells the language, so both languages' settings are hashed:
+ * changing any compiler or flag gives a new key. Pure: `buildIdentity(params)` gives the identity.
  */
-export function buildHash(params: EffectiveBuildParams): string {
+export function buildHash(params: EffectiveBuildParams, identity: BuildIdentity): string {
   const canonical = JSON.stringify([
     DEFAULT_FLAGS,
     params.cc,
@@ -146,5 +149,25 @@ export function buildHash(params: EffectiveBuildParams): string {
     params.libDirs,
     params.noDefaultFlags,
   ]);
-  return sha256Text(canonical).slice(0, 12);
+  return sha256Text(`${canonical}\n${identityText(identity)}`).slice(0, 12);
+}
+
+// The identity's part of the hash input, kept per frozen identity (buildIdentity's are): formatting
+// it on every call would double the key's cost on a warm call (packages/compiler/bench/identity.mjs).
+const identityTexts = new WeakMap<BuildIdentity, string>();
+
+function identityText(identity: BuildIdentity): string {
+  let text = identityTexts.get(identity);
+  if (text === undefined) {
+    const file = (compiler: CompilerIdentity): [string, number, number] => [
+      compiler.path,
+      compiler.size,
+      compiler.mtimeMs,
+    ];
+    const { cc, cxx, target } = identity;
+    text = JSON.stringify([file(cc), file(cxx), target.arch, target.platform]);
+    const immutable = [identity, cc, cxx, target].every((part) => Object.isFrozen(part));
+    if (immutable) identityTexts.set(identity, text);
+  }
+  return text;
 }

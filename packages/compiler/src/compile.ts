@@ -13,6 +13,7 @@ import type { ResolvedBuild } from './build-config.js';
 import { formatDiagnostics, parseDiagnostics } from './diagnostics.js';
 import { CompilerNotFoundError, JitCompileError } from './errors.js';
 import { childProcess, compilerVersion, cpuFingerprint } from './host.js';
+import { compilerIdentity } from './identity.js';
 
 /** What to compile. */
 export interface CompileRequest {
@@ -69,6 +70,8 @@ export function compilerArgs(
  */
 export async function compile(request: CompileRequest): Promise<CompileResult> {
   const { layout, key, signature, build } = request;
+  // The file the key was made with (memoized per process); a missing compiler fails here, before any write.
+  const identity = compilerIdentity(build.compiler);
   const staging = await makeStaging(layout, key);
   const sourceName = `${signature}.${sourceExtension(build.language)}`;
   const sources: Record<string, string> = { [sourceName]: request.source };
@@ -139,6 +142,8 @@ export async function compile(request: CompileRequest): Promise<CompileResult> {
         args: recordedArgs,
         hostSpecific: build.hostSpecific,
         cpu: cpuFingerprint(),
+        compilerFile: { path: identity.path, size: identity.size, mtimeMs: identity.mtimeMs },
+        target: { arch: process.arch, platform: process.platform },
       },
     };
   } catch (error) {

@@ -13,3 +13,11 @@ export { compile, compilerArgs, type CompileRequest, type CompileResult } from '
 export { parseDiagnostics, formatDiagnostics, type Diagnostic } from './diagnostics.js';
 export { JitCompileError, CompilerNotFoundError } from './errors.js';
 export { compilerVersion, cpuFingerprint } from './host.js';
+export {
+  buildIdentity,
+  compilerIdentity,
+  resolveCompilerIdentity,
+  type BuildIdentity,
+  type BuildTarget,
+  type CompilerIdentity,
+} from './identity.js';

@@ -1,7 +1,23 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ParameterError } from '@dijitso/core-cache';
-import { buildHash, checkBuildParams, effectiveBuild, resolveBuild } from '../src/index.js';
+import {
+  buildHash,
+  checkBuildParams,
+  effectiveBuild,
+  resolveBuild,
+  type BuildIdentity,
+  type EffectiveBuildParams,
+} from '../src/index.js';
+
+const gcc = { command: 'c++', path: '/usr/bin/x86_64-linux-gnu-g++-12', size: 1_000_000, mtimeMs: 1.7e12 };
+const identity: BuildIdentity = {
+  cc: { ...gcc, command: 'cc', path: '/usr/bin/x86_64-linux-gnu-gcc-12' },
+  cxx: gcc,
+  target: { arch: 'x64', platform: 'linux' },
+};
+const hash = (params: EffectiveBuildParams, given: BuildIdentity = identity): string =>
+  buildHash(params, given);
 
 test('C++ builds get the default flags and -std=c++17, user flags after them', () => {
   const build = resolveBuild(effectiveBuild({ cxxflags: ['-O3'] }), 'c++');
@@ -12,10 +28,10 @@ test('C++ builds get the default flags and -std=c++17, user flags after them', (
 });
 
 test('the hash changes with any flag or compiler and is stable otherwise', () => {
-  const base = buildHash(effectiveBuild({}));
+  const base = hash(effectiveBuild({}));
   assert.match(base, /^[0-9a-f]{12}$/);
-  assert.equal(buildHash(effectiveBuild({})), base);
-  assert.equal(buildHash(effectiveBuild({ cxxflags: [] })), base);
+  assert.equal(hash(effectiveBuild({})), base);
+  assert.equal(hash(effectiveBuild({ cxxflags: [] })), base);
   const others = [
     { cxxflags: ['-O3'] },
     { cflags: ['-g'] },
@@ -23,9 +39,30 @@ test('the hash changes with any flag or compiler and is stable otherwise', () =>
     { libs: ['m'] },
     { ldflags: ['-s'] },
   ];
-  const hashes = new Set(others.map((p) => buildHash(effectiveBuild(p))));
+  const hashes = new Set(others.map((p) => hash(effectiveBuild(p))));
   assert.equal(hashes.size, others.length);
   assert.ok(!hashes.has(base));
+});
+
+test("the hash covers each compiler's file (path, size, mtime) and the target", () => {
+  const params = effectiveBuild({});
+  const base = hash(params);
+  const variants: BuildIdentity[] = [
+    { ...identity, cxx: { ...gcc, path: '/opt/gcc-13/bin/g++' } },
+    { ...identity, cxx: { ...gcc, size: gcc.size + 1 } },
+    { ...identity, cxx: { ...gcc, mtimeMs: gcc.mtimeMs + 1 } },
+    { ...identity, cc: { ...identity.cc, mtimeMs: gcc.mtimeMs + 1 } },
+    { ...identity, target: { arch: 'arm64', platform: 'linux' } },
+    { ...identity, target: { arch: 'x64', platform: 'darwin' } },
+  ];
+  const hashes = new Set(variants.map((variant) => hash(params, variant)));
+  assert.equal(hashes.size, variants.length);
+  assert.ok(!hashes.has(base));
+  // Only a frozen identity (as buildIdentity gives) has its part of the input kept between calls.
+  const mutable = structuredClone(identity);
+  assert.equal(hash(params, mutable), base);
+  mutable.cxx.mtimeMs += 1;
+  assert.notEqual(hash(params, mutable), base);
 });
 
 test('-march=native marks a build host-specific', () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { realpathSync } from 'node:fs';
 import { access, readFile, readdir, writeFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,6 +33,11 @@ test('compiles a C++ source into a shared library and records the build', async 
   assert.deepEqual([...result.lib.subarray(0, 4)], [0x7f, 0x45, 0x4c, 0x46]);
   assert.equal(result.record.compiler, 'c++');
   assert.ok(result.record.args.includes('-std=c++17'));
+  // The file `c++` runs, symlinks followed, as the key covers it.
+  assert.equal(result.record.compilerFile?.path, realpathSync(result.record.compilerFile?.path ?? ''));
+  assert.notEqual(result.record.compilerFile?.path, '/usr/bin/c++');
+  assert.ok((result.record.compilerFile?.size ?? 0) > 0);
+  assert.deepEqual(result.record.target, { arch: process.arch, platform: process.platform });
   assert.ok(result.seconds > 0);
   assert.deepEqual(await readdir(cache.tmpDir), []);
 });

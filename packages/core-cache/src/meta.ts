@@ -14,6 +14,10 @@ export interface BuildRecord {
   hostSpecific: boolean;
   /** Fingerprint of the CPU that built it (model and flags), to compare with receivers. */
   cpu: string;
+  /** The file the compiler command ran, as the key covers it (absent in entries of older versions). */
+  compilerFile?: { path: string; size: number; mtimeMs: number };
+  /** `process.arch` and `process.platform` of the builder, as the key covers them (absent in older entries). */
+  target?: { arch: string; platform: string };
 }
 
 /** Metadata stored beside each published library (`lib/<key>.meta`, msgpack). */
@@ -85,7 +89,9 @@ export function checkMeta(value: unknown, where: string): EntryMeta {
     !Array.isArray(build.args) ||
     !build.args.every((a) => typeof a === 'string') ||
     typeof build.hostSpecific !== 'boolean' ||
-    typeof build.cpu !== 'string'
+    typeof build.cpu !== 'string' ||
+    !optionalShape(build.compilerFile, { path: 'string', size: 'number', mtimeMs: 'number' }) ||
+    !optionalShape(build.target, { arch: 'string', platform: 'string' })
   ) {
     bad('build');
   }
@@ -94,4 +100,14 @@ export function checkMeta(value: unknown, where: string): EntryMeta {
   else if (typeof published.ino !== 'number' || typeof published.mtimeMs !== 'number') bad('published');
   if (!/^[0-9a-f]{64}$/.test(m.sha256 as string)) bad('sha256');
   return value as EntryMeta;
+}
+
+// Absent, or an object whose named fields have the named types (numbers finite).
+function optionalShape(value: unknown, fields: Record<string, 'string' | 'number'>): boolean {
+  if (value === undefined) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return Object.entries(fields).every(([name, type]) =>
+    type === 'number' ? Number.isFinite(record[name]) : typeof record[name] === type,
+  );
 }

@@ -89,7 +89,9 @@ export async function probeCompiler(
   } catch (error) {
     return { name, status: 'fail', detail: (error as Error).message };
   }
-  const what = `${resolved.compiler} (${compiled.record.compilerVersion || 'version unknown'})`;
+  const file = compiled.record.compilerFile?.path;
+  const runs = file !== undefined && file !== resolved.compiler ? ` = ${file}` : '';
+  const what = `${resolved.compiler}${runs} (${compiled.record.compilerVersion || 'version unknown'})`;
   const staging = await makeStaging(layout, `${signature}-000000000000`);
   try {
     const path = join(staging, 'probe.so');

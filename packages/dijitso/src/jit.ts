@@ -7,7 +7,7 @@ import {
   openCache,
   validateSignature,
 } from '@dijitso/core-cache/runtime';
-import { buildHash, effectiveBuild, isHostSpecific } from '@dijitso/compiler';
+import { buildHash, buildIdentity, effectiveBuild, isHostSpecific } from '@dijitso/compiler';
 import { LibraryTable, type Library } from '@dijitso/loader';
 import {
   isCommunicator,
@@ -158,7 +158,7 @@ function prepare(call: CheckedCall): PreparedCall {
   const { signature, comm, timeout } = call;
   const { params } = resolveParams(call.params);
   const build = effectiveBuild(params.build);
-  const key = cacheKey(signature, buildHash(build));
+  const key = cacheKey(signature, buildHash(build, buildIdentity(build)));
   const strategy = resolveStrategy(call.strategy);
   const dir = resolve(
     (comm !== undefined && strategy.directory?.(params.cache.dir, comm.rank)) || params.cache.dir,

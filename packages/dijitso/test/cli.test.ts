@@ -79,6 +79,10 @@ test('show prints meta, build command and source; --source the source alone; a m
   assert.equal(shown.code, 0, shown.stderr);
   assert.match(shown.stdout, /UNIQUE_MARKER_7f3a/);
   assert.match(shown.stdout, /build command/);
+  assert.match(
+    shown.stdout,
+    new RegExp(`compiler file +/\\S+, \\d+ bytes\\ntarget +${process.arch}-${process.platform}`),
+  );
   assert.ok(shown.stdout.includes(keys[1]!));
   const source = await dijitso('--cache-dir', dir, 'show', '--source', keys[1]!);
   assert.equal(source.stdout, '// UNIQUE_MARKER_7f3a\nextern "C" int value() { return 1; }\n');

@@ -97,6 +97,10 @@ export const showCommand: Command = {
         ],
         ['last used', formatTime(entry.lastUsed)],
         ['compiler', `${meta.build.compiler} (${meta.build.compilerVersion || 'version unknown'})`],
+        ...(meta.build.compilerFile
+          ? [['compiler file', `${meta.build.compilerFile.path}, ${meta.build.compilerFile.size} bytes`]]
+          : []),
+        ...(meta.build.target ? [['target', `${meta.build.target.arch}-${meta.build.target.platform}`]] : []),
         ['host specific', meta.build.hostSpecific ? `yes (cpu ${meta.build.cpu})` : 'no'],
         ['dependencies', meta.dependencies.length > 0 ? meta.dependencies.join(', ') : 'none'],
       ]),
