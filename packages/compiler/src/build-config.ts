@@ -21,6 +21,11 @@ export interface BuildParams {
   libDirs?: string[];
   /** Replace the default flags entirely instead of appending to them. */
   noDefaultFlags?: boolean;
+  /**
+   * Compilers this host runs at once, shared by every process of the user on it (default: the CPUs
+   * this process may use, a cgroup quota respected). Not part of the key.
+   */
+  jobs?: number;
 }
 
 /** The valid keys of `BuildParams`, for error messages and checks. */
@@ -34,6 +39,7 @@ export const BUILD_PARAM_KEYS = [
   'includeDirs',
   'libDirs',
   'noDefaultFlags',
+  'jobs',
 ] as const;
 
 /** Everything that decides the binary, minus the source: hashed into the cache key. */
@@ -72,6 +78,12 @@ export function checkBuildParams(params: unknown, where: string): BuildParams {
           `Expected a non-empty string for ${where}.${name} but received ${describe(value)}`,
         );
       }
+    } else if (name === 'jobs') {
+      if (!Number.isInteger(value) || (value as number) < 1) {
+        throw new ParameterError(
+          `Expected a positive integer (compilers at once on this host) for ${where}.${name} but received ${describe(value)}`,
+        );
+      }
     } else if (name === 'noDefaultFlags') {
       if (typeof value !== 'boolean') {
         throw new ParameterError(`Expected a boolean for ${where}.${name} but received ${describe(value)}`);
@@ -85,8 +97,8 @@ export function checkBuildParams(params: unknown, where: string): BuildParams {
   return params as BuildParams;
 }
 
-/** Build parameters with every default filled in: what the cache key is computed from. */
-export type EffectiveBuildParams = Required<BuildParams>;
+/** Build parameters with every default filled in: what the cache key is computed from (all but `jobs`). */
+export type EffectiveBuildParams = Required<Omit<BuildParams, 'jobs'>> & { jobs: number | undefined };
 
 /** Fill in the defaults of checked params (compilers `cc`/`c++`, empty lists). */
 export function effectiveBuild(params: BuildParams): EffectiveBuildParams {
@@ -100,6 +112,7 @@ export function effectiveBuild(params: BuildParams): EffectiveBuildParams {
     includeDirs: params.includeDirs ?? [],
     libDirs: params.libDirs ?? [],
     noDefaultFlags: params.noDefaultFlags ?? false,
+    jobs: params.jobs,
   };
 }
 

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { ParameterError } from '@dijitso/core-cache';
 import {
   buildHash,
+  buildIdentity,
   checkBuildParams,
   effectiveBuild,
   resolveBuild,
@@ -88,4 +89,12 @@ test('unknown or mistyped build parameters are errors that list the valid keys',
   );
   assert.throws(() => checkBuildParams({ cxx: '' }, 'params.build'), /non-empty string/);
   assert.throws(() => checkBuildParams('x', 'params.build'), /Expected an object/);
+});
+
+test('build.jobs is a positive integer and does not change the key', () => {
+  assert.throws(() => checkBuildParams({ jobs: 0 }, 'build'), /positive integer .* for build\.jobs/);
+  assert.throws(() => checkBuildParams({ jobs: 1.5 }, 'build'), /positive integer/);
+  assert.deepEqual(checkBuildParams({ jobs: 3 }, 'build'), { jobs: 3 });
+  const identity = buildIdentity(effectiveBuild({}));
+  assert.equal(buildHash(effectiveBuild({ jobs: 7 }), identity), buildHash(effectiveBuild({}), identity));
 });

@@ -32,8 +32,6 @@ export interface BuildJob {
   /** Where an earlier jit result of this process lives: key and library path, or undefined. */
   findLoaded: (signature: string) => { key: string; path: string } | undefined;
   lock: { staleMs: number; timeoutMs?: number | undefined };
-  /** Compilers this host may run at once, across all its processes (default: its usable CPUs). */
-  jobs?: number | undefined;
 }
 
 /** A built entry in memory, before it is published: meta, library and lz4 files. */
@@ -120,7 +118,7 @@ async function buildEntry(job: BuildJob, { ship }: BuildControl): Promise<CacheH
   // for the load. A failure there shows again where it is not overlapped.
   let sources: [Buffer, Buffer | undefined] | undefined;
   // At most `jobs` compilers at once on this host, whatever its ranks and jobs (a slot each).
-  const compiled = await withHostSlot(job.jobs ?? usableCpus(), () =>
+  const compiled = await withHostSlot(job.build.jobs ?? usableCpus(), () =>
     compile({
       layout,
       key,
