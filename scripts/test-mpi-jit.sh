@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Distributed jit() under the MPI launcher: 6 ranks, ranks 2k and 2k+1 sharing the cache dir node-k;
-# 8 ranks with several signatures in flight; then a job in which one rank dies must end within a
+# many calls in flight at once (many.mjs); 8 ranks with several signatures in flight; then a job in which one rank dies must end within a
 # bound instead of hanging.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/mpi-launch.sh
 timeout 600 "${MPI_LAUNCH[@]}" -n 6 node test-mpi/jit/distributed.mjs "$@"
+timeout 600 "${MPI_LAUNCH[@]}" -n 6 node test-mpi/jit/many.mjs
 timeout 600 "${MPI_LAUNCH[@]}" -n 8 node test-mpi/jit/stress.mjs
 
 started=$(date +%s)

@@ -55,13 +55,10 @@ interface LoadFailure {
 /** What a group's leader ships to members that could not open the library by its name. */
 type LibraryCopy = { key: string; sha256: string; lib: Buffer } | { error: ErrorPayload };
 
-/** One call of a round to load. */
-export interface LoadItem {
-  topology: Topology;
-  layout: CacheLayout;
-  served: ServedEntry;
-  signature: string;
-}
+/** One call of a round to load: the entry served to this rank, or why this rank has none. */
+export type LoadItem = { topology: Topology; layout: CacheLayout; signature: string } & (
+  { served: ServedEntry; failure?: undefined } | { served?: undefined; failure: unknown }
+);
 
 const LOADED = Buffer.alloc(0);
 
@@ -77,10 +74,11 @@ export async function loadRound(
   comm: Communicator,
   items: ReadonlyArray<LoadItem>,
 ): Promise<Array<PromiseSettledResult<Library>>> {
-  const keyOf = (served: ServedEntry): string => (served.by === 'own' ? served.hit.key : served.key);
+  const keyOf = (served: ServedEntry | undefined): string =>
+    served === undefined ? '' : served.by === 'own' ? served.hit.key : served.key;
   const results = await Promise.all(
-    items.map(({ served, signature }) =>
-      loadServed(served, signature).then(
+    items.map(({ served, failure, signature }) =>
+      (served ? loadServed(served, signature) : Promise.reject(failure)).then(
         (value): PromiseSettledResult<Library> => ({ status: 'fulfilled', value }),
         (reason: unknown): PromiseSettledResult<Library> => ({ status: 'rejected', reason }),
       ),
@@ -141,7 +139,7 @@ async function failuresOf(
   comm: Communicator,
   results: ReadonlyArray<PromiseSettledResult<Library>>,
   items: ReadonlyArray<LoadItem>,
-  keyOf: (served: ServedEntry) => string,
+  keyOf: (served: ServedEntry | undefined) => string,
   only?: Set<number>,
 ): Promise<Map<number, Map<number, LoadFailure>>> {
   const mine: LoadFailure[] = [];
@@ -178,9 +176,9 @@ function failureOn(
 }
 
 // A leader's copy of its checked entry, or why it could not make one.
-function copyOf(served: ServedEntry, key: string): Buffer {
+function copyOf(served: ServedEntry | undefined, key: string): Buffer {
   try {
-    if (served.by !== 'own') throw new JitLoadError(`A group leader holds no checked entry of ${key}`);
+    if (served?.by !== 'own') throw new JitLoadError(`A group leader holds no checked entry of ${key}`);
     const lib = readFileSync(served.libPath);
     const { size, sha256 } = served.hit.meta;
     if (lib.length !== size || sha256Hex(lib) !== sha256) {

@@ -188,52 +188,65 @@ export class CallRounds<R> {
     });
     this.#turns += taken.length;
     const outcomes = await collectiveRound(comm, calls);
-    const served = outcomes.map((outcome, position) =>
-      outcome.status === 'fulfilled' ? works.get(own[position]!)!.served(outcome.value) : undefined,
+    // The calls every rank loads: the same on every rank (those whose round succeeded).
+    const loadable = own.flatMap((_, position) =>
+      outcomes[position]!.status === 'fulfilled' ? [position] : [],
     );
-    const loadable = own.flatMap((i, position) => (served[position] ? [position] : []));
+    const served: Array<ServedEntry | undefined> = [];
     const libs = await loadRound(
       comm,
       loadable.map((position) => {
         const { call } = taken[own[position]!]!;
         const { layout, topology } = met.get(call.dir)!;
-        return { topology, layout, served: served[position]!, signature: call.signature };
+        const outcome = (outcomes[position] as PromiseFulfilledResult<CollectiveOutcome>).value;
+        try {
+          served[position] = works.get(own[position]!)!.served(outcome);
+          return { topology, layout, served: served[position], signature: call.signature };
+        } catch (failure) {
+          // A broken invariant on this rank: it fails the call on every rank in the load round.
+          return { topology, layout, failure, signature: call.signature };
+        }
       }),
     );
-    const results = new Map<number, Promise<R>>();
-    own.forEach((i, position) => {
-      const outcome = outcomes[position]!;
-      const loaded = loadable.indexOf(position) >= 0 ? libs[loadable.indexOf(position)]! : undefined;
-      if (outcome.status === 'rejected') return results.set(i, Promise.reject(outcome.reason));
-      if (loaded!.status === 'rejected') return results.set(i, Promise.reject(loaded!.reason));
-      const { call } = taken[i]!;
-      const { layout, topology } = met.get(call.dir)!;
-      results.set(
-        i,
-        this.hooks.finish(call, {
-          lib: loaded!.value,
-          layout,
-          served: served[position]!,
-          outcome: outcome.value,
-          groupSize: topology.groups[topology.group]!.length,
-        }),
-      );
-    });
+    // Each call settles in call order; a duplicate once the call it rides on has.
+    const settled = new Map<number, PromiseSettledResult<R>>();
+    const positionOf = new Map(own.map((i, position) => [i, position]));
     for (const [i, waiting] of taken.entries()) {
+      let result: PromiseSettledResult<R>;
       const earlier = first[i];
-      const result =
-        earlier === undefined
-          ? results.get(i)!
-          : results.get(earlier)!.then(() => {
-              const served = this.hooks.fromMemory(waiting.call);
-              if (served === undefined) throw new Error(`${waiting.call.key} was not kept in memory`);
-              return served;
-            });
-      results.set(i, result);
-      await result.then(
-        (value) => waiting.resolve(value),
-        (error: unknown) => waiting.reject(error),
-      );
+      const position = positionOf.get(i);
+      if (earlier !== undefined) {
+        const kept =
+          settled.get(earlier)!.status === 'fulfilled' ? this.hooks.fromMemory(waiting.call) : undefined;
+        result = kept
+          ? { status: 'fulfilled', value: kept }
+          : (settled.get(earlier) as PromiseRejectedResult);
+      } else {
+        const outcome = outcomes[position!]!;
+        const at = loadable.indexOf(position!);
+        const loaded = at >= 0 ? libs[at]! : undefined;
+        if (outcome.status === 'rejected') result = outcome;
+        else if (loaded!.status === 'rejected') result = loaded as PromiseRejectedResult;
+        else {
+          const { call } = waiting;
+          const { layout, topology } = met.get(call.dir)!;
+          result = await this.hooks
+            .finish(call, {
+              lib: loaded!.value,
+              layout,
+              served: served[position!]!,
+              outcome: outcome.value,
+              groupSize: topology.groups[topology.group]!.length,
+            })
+            .then(
+              (value): PromiseSettledResult<R> => ({ status: 'fulfilled', value }),
+              (reason: unknown): PromiseSettledResult<R> => ({ status: 'rejected', reason }),
+            );
+        }
+      }
+      settled.set(i, result);
+      if (result.status === 'fulfilled') waiting.resolve(result.value);
+      else waiting.reject(result.reason);
     }
   }
 }
