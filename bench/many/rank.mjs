@@ -1,5 +1,7 @@
 // One rank of the many-libraries benchmark, our side: M signatures jitted collectively, either
-// all at once (Promise.all) or one after another, timed inside the job.
+// all at once (Promise.all) or one after another, timed inside the job after a first call of
+// another signature (the program's first call pays the rendezvous and koffi's import; the timed
+// calls are a program's later ones).
 // Usage (under mpirun): node rank.mjs ROOT DISKS STRATEGY M LINES MODE SALT
 //   ranks 2k and 2k+1 share ROOT/disk-k; MODE is `together` or `one-by-one`; LINES the size of
 //   each generated kernel (bench/lib/kernel.mjs); SALT makes the signatures of a run its own.
@@ -26,6 +28,8 @@ const request = (i) => ({
   strategy,
 });
 
+const first = await jit({ ...request('first'), generate: () => ({ source: arithmeticSource(1) }) });
+if (first.lib.func('int add(int a, int b)')(2, 3) !== 5) throw new Error('bad library');
 await comm.barrier();
 const started = performance.now();
 const results = [];

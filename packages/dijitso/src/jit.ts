@@ -147,6 +147,22 @@ export async function jit(options: JitOptions): Promise<JitResult> {
   return roundsOf(call.comm).submit(prepared.queued);
 }
 
+/**
+ * Many calls at once, results in order: `jit({ ...common, ...request })` for every request, all
+ * started together, so that under MPI they are agreed, built and loaded in one round.
+ */
+export async function jitAll(
+  requests: ReadonlyArray<Partial<JitOptions>>,
+  common: Partial<JitOptions> = {},
+): Promise<JitResult[]> {
+  if (!Array.isArray(requests)) {
+    throw new ParameterError(
+      `Expected an array of jit() options for jitAll but received ${describe(requests)}`,
+    );
+  }
+  return Promise.all(requests.map((request) => jit({ ...common, ...request } as JitOptions)));
+}
+
 /** A checked call with its parameters resolved: its key, directory and build job. */
 interface PreparedCall {
   queued: QueuedCall;

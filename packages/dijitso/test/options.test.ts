@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createFakeWorld } from '@dijitso/mpi-roles';
-import { ParameterError, StrategyError, jit } from '../src/index.js';
+import { ParameterError, StrategyError, jit, jitAll } from '../src/index.js';
 import { counting, tempDir } from './helpers.js';
 
 const ADD = 'extern "C" int add(int a, int b) { return a + b; }\n';
@@ -65,4 +65,21 @@ test('an unknown strategy is a StrategyError on every call, memory hits included
   assert.equal((await jit({ ...call, strategy: 'root' })).origin, 'built');
   assert.equal((await jit({ ...call, strategy: 'root' })).origin, 'memory');
   await assert.rejects(jit({ ...call, strategy: 'fastest' }), StrategyError);
+});
+
+test('jitAll returns every result in request order, with the common options under each', async () => {
+  const dir = await tempDir();
+  const results = await jitAll(
+    ['all_a', 'all_b', 'all_c'].map((signature) => ({ signature, generate: counting(ADD) })),
+    { params: { cache: { dir } } },
+  );
+  assert.deepEqual(
+    results.map((r) => r.signature),
+    ['all_a', 'all_b', 'all_c'],
+  );
+  assert.ok(results.every((r) => r.path.startsWith(dir)));
+  await assert.rejects(
+    jitAll('all_a' as never),
+    /Expected an array of jit\(\) options for jitAll but received/,
+  );
 });
