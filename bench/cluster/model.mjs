@@ -87,9 +87,11 @@ export function markdown({ machine, command, jobs, model, at }) {
     '**File operations** are the system calls strace saw a rank make on a path under $SHARED (a path argument, or a ' +
       'descriptor opened there: reads, mmap, fstat, close, ...), in the traced job; they are calls, not requests to ' +
       "the file server: the client's caches answer some of them. **Times** are the slowest rank's, from a barrier, " +
-      `in a job without strace. The issue's target for later, for comparison: at most 2 per rank plus 16 per host.`,
+      'in a job without strace. Calls **by name** (open, stat, mkdir, rename, ...) are the lookups a client may send ' +
+      'to the server; a `dlopen` is one of them (its reads and maps go **by descriptor**, through the open file). ' +
+      'The target counts operations by name: at most 2 per rank plus 16 per host.',
     '',
-    '| impl | hosts × ranks | rendezvous | jit() | file ops (job) | path / fd | per rank (min–max) | per host | start / rendezvous / jit / exit | most frequent calls | target |',
+    '| impl | hosts × ranks | rendezvous | jit() | all calls (job) | by name / by descriptor | per rank (min–max) | per host | start / rendezvous / jit / exit | most frequent calls | target (by name) |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |',
   ];
   const byConfig = new Map();
