@@ -6,6 +6,7 @@
       "sources": [
         "src/native/addon.cc",
         "src/native/bcast.cc",
+        "src/native/bytes.cc",
         "src/native/collectives.cc",
         "src/native/comm.cc",
         "src/native/errors.cc",

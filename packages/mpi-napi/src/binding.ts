@@ -26,12 +26,7 @@ export interface NativeBinding {
     ANY_SOURCE: number;
     ANY_TAG: number;
   };
-  configure(settings: {
-    chunkBytes: number;
-    spinMicros: number;
-    backoffMicros: number;
-    poolLimitBytes: number;
-  }): void;
+  configure(settings: { spinMicros: number; backoffMicros: number; poolLimitBytes: number }): void;
   init(requiredLevel: number): number;
   initialized(): boolean;
   finalized(): boolean;

@@ -85,7 +85,6 @@ Napi::Value Wtime(const Napi::CallbackInfo& info) { return Napi::Number::New(inf
 Napi::Value Configure(const Napi::CallbackInfo& info) {
   Napi::Object options = info[0].As<Napi::Object>();
   Settings& settings = GlobalSettings();
-  settings.chunkBytes = static_cast<size_t>(options.Get("chunkBytes").As<Napi::Number>().Int64Value());
   settings.spin = std::chrono::microseconds(options.Get("spinMicros").As<Napi::Number>().Int64Value());
   settings.backoffMax = std::chrono::microseconds(options.Get("backoffMicros").As<Napi::Number>().Int64Value());
   settings.poolLimitBytes = static_cast<size_t>(options.Get("poolLimitBytes").As<Napi::Number>().Int64Value());
