@@ -45,6 +45,7 @@ if (size > 2) {
   if (rank === 0) console.log(`large: skipped at ${size} ranks (it runs with 1 or 2)`);
 } else {
   const big = stripes(LARGE, rank + 1);
+  const peer = size - 1 - rank;
 
   await check('a message over 2 GiB goes point to point intact, probe giving its size', async () => {
     const sent = rank === 0 ? comm.send(big, size - 1, 7) : Promise.resolve();
@@ -76,6 +77,24 @@ if (size > 2) {
     else gathered.forEach((buf, r) => assertStripes(buf, lengthOf(r), r + 1));
   });
   await collect();
+
+  await check('scatter of a part over 2 GiB', async () => {
+    const parts =
+      rank === 0 ? Array.from({ length: size }, (_, to) => (to === 0 ? Buffer.from('own') : big)) : null;
+    const got = await comm.scatter(parts, 0);
+    if (rank === 0) assert.equal(got.toString(), 'own');
+    else assertStripes(got, LARGE, 1);
+  });
+  await collect();
+
+  await check('alltoall with a pair over 2 GiB', async () => {
+    const parts = Array.from({ length: size }, (_, to) => (to === peer ? big : Buffer.from(`to ${to}`)));
+    const got = await comm.alltoall(parts);
+    got.forEach((buf, from) => {
+      if (from === peer) assertStripes(buf, LARGE, from + 1);
+      else assert.equal(buf.toString(), `to ${rank}`);
+    });
+  });
 }
 
 finish('large');

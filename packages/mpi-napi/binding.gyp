@@ -10,6 +10,7 @@
         "src/native/collectives.cc",
         "src/native/comm.cc",
         "src/native/errors.cc",
+        "src/native/exchange.cc",
         "src/native/gather.cc",
         "src/native/init.cc",
         "src/native/p2p.cc",

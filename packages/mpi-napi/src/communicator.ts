@@ -1,17 +1,22 @@
 // A typed, validated wrapper around one MPI communicator handle of the addon: the collectives
 // and the communicators made from it. Point-to-point calls come from point-to-point.ts.
-import type { NativeGathered } from './binding.js';
-import { callNative } from './errors.js';
+import type { NativeBinding, NativeGathered } from './binding.js';
+import { callNative, MpiError } from './errors.js';
 import { PointToPointCommunicator } from './point-to-point.js';
 import { checkReduce, reduceAsync, reduceSync, type ReduceOp, type ReducibleArray } from './reduce.js';
 import { queueFor } from './runtime.js';
 import {
   bcastResult,
+  checkAlltoall,
   checkBcast,
   checkGather,
+  checkScatter,
   checkSplit,
+  checkSplitType,
+  scatterResult,
   splitGathered,
   type BcastOptions,
+  type SplitType,
 } from './arguments.js';
 import { expectBuffer, expectRank } from './validate.js';
 
@@ -92,6 +97,47 @@ export class Communicator extends PointToPointCommunicator {
   }
 
   /**
+   * Sends bufs[i] from root to rank i (lengths may differ); resolves to this rank's message, on
+   * the root bufs[root] itself. bufs is an array of size Buffers on the root; other ranks pass null.
+   */
+  scatter(bufs: readonly Buffer[] | null, root: number): Promise<Buffer> {
+    const binding = this.ready();
+    const parts = checkScatter(bufs, root, this.rank, this.size);
+    return queueFor(this.queue).run<Buffer | number, Buffer>(
+      (done) => binding.scatterAsync(this.handle, root, this.rank, this.size, parts, done),
+      (result) => scatterResult(result, parts, this.rank),
+    );
+  }
+
+  /** Blocking {@link scatter}. */
+  scatterSync(bufs: readonly Buffer[] | null, root: number): Buffer {
+    const binding = this.readySync('scatterSync');
+    const parts = checkScatter(bufs, root, this.rank, this.size);
+    const result = callNative(() => binding.scatterSync(this.handle, root, this.rank, this.size, parts));
+    return scatterResult(result, parts, this.rank);
+  }
+
+  /**
+   * Sends bufs[i] to rank i, one Buffer per rank (lengths may differ per pair); resolves to what
+   * every rank sent this one, in rank order, as views of one received block.
+   */
+  alltoall(bufs: readonly Buffer[]): Promise<Buffer[]> {
+    const binding = this.ready();
+    checkAlltoall(bufs, this.size);
+    return queueFor(this.queue).run<NativeGathered, Buffer[]>(
+      (done) => binding.alltoallAsync(this.handle, this.rank, this.size, bufs, done),
+      splitGathered,
+    );
+  }
+
+  /** Blocking {@link alltoall}. */
+  alltoallSync(bufs: readonly Buffer[]): Buffer[] {
+    const binding = this.readySync('alltoallSync');
+    checkAlltoall(bufs, this.size);
+    return splitGathered(callNative(() => binding.alltoallSync(this.handle, this.rank, this.size, bufs)));
+  }
+
+  /**
    * Combines a number (as a double) or a typed array (element-wise; the same length on every
    * rank) from every rank; resolves to the result, a new number or array, on every rank.
    */
@@ -159,6 +205,27 @@ export class Communicator extends PointToPointCommunicator {
     return handle === null ? null : new Communicator(binding, handle);
   }
 
+  /**
+   * Partitions the communicator by hardware (MPI_Comm_split_type): with 'shared', the ranks that
+   * can share memory, i.e. those of one node, ordered by key (default: rank).
+   */
+  splitType(type: SplitType, key: number = this.rank): Promise<Communicator> {
+    const binding = this.ready();
+    const nativeType = checkSplitType(binding, type, key);
+    return queueFor(this.queue).run<number | null, Communicator>(
+      (done) => binding.splitTypeAsync(this.handle, nativeType, key, done),
+      (handle) => this.#created(binding, handle, type),
+    );
+  }
+
+  /** Blocking {@link splitType}. */
+  splitTypeSync(type: SplitType, key: number = this.rank): Communicator {
+    const binding = this.readySync('splitTypeSync');
+    const nativeType = checkSplitType(binding, type, key);
+    const handle = callNative(() => binding.splitTypeSync(this.handle, nativeType, key));
+    return this.#created(binding, handle, type);
+  }
+
   /** A new communicator with the same group and its own message space (MPI_Comm_dup). */
   dup(): Promise<Communicator> {
     const binding = this.ready();
@@ -183,5 +250,19 @@ export class Communicator extends PointToPointCommunicator {
     const binding = this.readySync('free');
     callNative(() => binding.commFree(this.handle));
     this.markFreed();
+  }
+
+  // Every rank is on some node: MPI_Comm_split_type with a type and no MPI_UNDEFINED never gives
+  // MPI_COMM_NULL, and an MPI that does is wrong.
+  #created(binding: NativeBinding, handle: number | null, type: SplitType): Communicator {
+    if (handle === null) {
+      throw new MpiError(
+        `splitType('${type}') on rank ${this.rank}: MPI_Comm_split_type returned MPI_COMM_NULL`,
+        {
+          mpiFunction: 'MPI_Comm_split_type',
+        },
+      );
+    }
+    return new Communicator(binding, handle);
   }
 }

@@ -42,7 +42,7 @@ export class PointToPointCommunicator {
   readonly #receives = new ReceiveOrder();
   #freed = false;
 
-  /** @internal Communicators come from world(), split() and dup(). */
+  /** @internal Communicators come from world(), split(), splitType() and dup(). */
   constructor(binding: NativeBinding, handle: number, isWorld = false) {
     this.handle = handle;
     this.isWorld = isWorld;

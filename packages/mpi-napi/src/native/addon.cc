@@ -10,6 +10,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   InitBcast(env, exports);
   InitCollectives(env, exports);
   InitGather(env, exports);
+  InitExchange(env, exports);
   InitP2p(env, exports);
   return exports;
 }

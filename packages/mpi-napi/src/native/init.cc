@@ -100,6 +100,7 @@ Napi::Object Constants(Napi::Env env) {
   constants.Set("UNDEFINED", Napi::Number::New(env, MPI_UNDEFINED));
   constants.Set("ANY_SOURCE", Napi::Number::New(env, MPI_ANY_SOURCE));
   constants.Set("ANY_TAG", Napi::Number::New(env, MPI_ANY_TAG));
+  constants.Set("COMM_TYPE_SHARED", Napi::Number::New(env, MPI_COMM_TYPE_SHARED));
   constants.Set("ERR_ARG", Napi::Number::New(env, MPI_ERR_ARG));
   constants.Set("ERR_COMM", Napi::Number::New(env, MPI_ERR_COMM));
   constants.Set("ERR_ROOT", Napi::Number::New(env, MPI_ERR_ROOT));
