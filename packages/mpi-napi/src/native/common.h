@@ -54,7 +54,8 @@ void InitComm(Napi::Env env, Napi::Object exports);
 void InitBcast(Napi::Env env, Napi::Object exports);
 void InitCollectives(Napi::Env env, Napi::Object exports);
 void InitGather(Napi::Env env, Napi::Object exports);
-void InitExchange(Napi::Env env, Napi::Object exports);
+void InitScatter(Napi::Env env, Napi::Object exports);
+void InitAlltoall(Napi::Env env, Napi::Object exports);
 void InitP2p(Napi::Env env, Napi::Object exports);
 
 }  // namespace mpinapi
