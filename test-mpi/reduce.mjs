@@ -73,6 +73,14 @@ await check('reduce of a number arrives on the root only, for every root', async
   }
 });
 
+await check('reduce of a number to root 1 (or the last rank), async and sync', async () => {
+  const root = Math.min(1, n - 1);
+  const sum = await comm.reduce(comm.rank * 0.5, 'sum', root);
+  assert.equal(sum, comm.rank === root ? (0.5 * n * (n - 1)) / 2 : null);
+  const max = comm.reduceSync(comm.rank - 10, 'max', root);
+  assert.equal(max, comm.rank === root ? n - 11 : null);
+});
+
 function expectedProduct() {
   return ranks.reduce((product, rank) => product * (rank + 2), 1);
 }

@@ -1,6 +1,7 @@
-// split (by parity, with a null color), dup and free.
+// split (by parity, with a null color), splitType, dup and free, after the cases of mpi4py's
+// test_comm.py that apply.
 import assert from 'node:assert/strict';
-import { world } from 'mpi-napi';
+import { processorName, world } from 'mpi-napi';
 import { check, finish } from './harness.mjs';
 
 const comm = world();
@@ -32,6 +33,41 @@ await check('key reverses the order within a part', async () => {
   const reversed = comm.splitSync(0, comm.size - comm.rank);
   assert.equal(reversed.rank, comm.size - 1 - comm.rank);
   reversed.free();
+});
+
+// MPI_COMM_TYPE_SHARED groups the ranks of one node; here a node is a host name.
+await check("splitType('shared') spans the ranks of this rank's host, in rank order", async () => {
+  const hosts = (await comm.allgather(Buffer.from(processorName()))).map(String);
+  const sameHost = hosts.flatMap((host, r) => (host === hosts[comm.rank] ? [r] : []));
+  const shared = await comm.splitType('shared');
+  assert.equal(shared.size, sameHost.length);
+  assert.equal(shared.rank, sameHost.indexOf(comm.rank));
+  if (hosts.every((host) => host === hosts[0])) assert.equal(shared.size, comm.size);
+  const members = (await shared.allgather(Buffer.from(String(comm.rank)))).map(Number);
+  assert.deepEqual(members, sameHost);
+  shared.free();
+});
+
+await check('splitTypeSync orders the node by key', async () => {
+  const reversed = comm.splitTypeSync('shared', comm.size - comm.rank);
+  const members = reversed.allgatherSync(Buffer.from(String(comm.rank))).map(Number);
+  assert.deepEqual(
+    members,
+    [...members].sort((a, b) => b - a),
+  );
+  assert.equal(members[reversed.rank], comm.rank);
+  reversed.free();
+});
+
+await check('splitType takes only the split types MPI defines here', async () => {
+  assert.throws(() => comm.splitType('node'), {
+    name: 'TypeError',
+    message: `Expected one of 'shared' for type but received the string "node"`,
+  });
+  assert.throws(() => comm.splitTypeSync('shared', 0.5), {
+    name: 'TypeError',
+    message: 'Expected an integer for key but received 0.5',
+  });
 });
 
 await check('dup keeps the group and works independently', async () => {

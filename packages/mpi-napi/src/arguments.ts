@@ -1,7 +1,14 @@
 // The arguments of a communicator's calls, checked and turned into what the addon takes.
 import type { NativeBinding, NativeGathered } from './binding.js';
 import { ANY_SOURCE, ANY_TAG } from './p2p.js';
-import { expectBuffer, expectInt32, expectInteger, expectRank } from './validate.js';
+import {
+  expectBuffer,
+  expectBuffers,
+  expectInt32,
+  expectInteger,
+  expectOneOf,
+  expectRank,
+} from './validate.js';
 
 /** Options of {@link Communicator.bcast}. */
 export interface BcastOptions {
@@ -9,8 +16,13 @@ export interface BcastOptions {
   into?: Buffer;
 }
 
+/** The kinds of {@link Communicator.splitType}: 'shared' groups the ranks that can share memory (one node). */
+export type SplitType = 'shared';
+
+const SPLIT_TYPES: readonly SplitType[] = ['shared'];
 const INT32_MAX = 2147483647;
 
+/** Cuts the addon's gathered block into one view per rank. */
 export function splitGathered(gathered: NativeGathered): Buffer[] {
   const parts: Buffer[] = [];
   let offset = 0;
@@ -65,4 +77,44 @@ export function checkSplit(binding: NativeBinding, color: number | null, key: nu
   if (color !== null) expectInteger(color, 'color', 0, INT32_MAX);
   expectInt32(key, 'key');
   return color === null ? binding.constants.UNDEFINED : color;
+}
+
+/**
+ * Checks a scatter's arguments on a rank of a communicator of `size`; the Buffers to send on the
+ * root, null elsewhere (where bufs, when given, is checked the same way but not sent).
+ */
+export function checkScatter(
+  bufs: readonly Buffer[] | null,
+  root: number,
+  rank: number,
+  size: number,
+): readonly Buffer[] | null {
+  expectRank(root, 'root', size);
+  if (root === rank) {
+    expectBuffers(bufs, 'bufs', size, ' on the root');
+    return bufs;
+  }
+  if (bufs !== null && bufs !== undefined) expectBuffers(bufs, 'bufs', size);
+  return null;
+}
+
+/** A scatter's Buffer: the addon's, or on the root its own part (the addon gives its length). */
+export function scatterResult(
+  result: Buffer | number,
+  parts: readonly Buffer[] | null,
+  rank: number,
+): Buffer {
+  return typeof result === 'number' ? ((parts as readonly Buffer[])[rank] as Buffer) : result;
+}
+
+/** Checks an alltoall's Buffers: one per rank of a communicator of `size`. */
+export function checkAlltoall(bufs: readonly Buffer[], size: number): void {
+  expectBuffers(bufs, 'bufs', size);
+}
+
+/** Checks a splitType's type and key; the addon's split type. */
+export function checkSplitType(binding: NativeBinding, type: SplitType, key: number): number {
+  expectOneOf(type, 'type', SPLIT_TYPES);
+  expectInt32(key, 'key');
+  return binding.constants.COMM_TYPE_SHARED;
 }

@@ -25,13 +25,9 @@ export interface NativeBinding {
     UNDEFINED: number;
     ANY_SOURCE: number;
     ANY_TAG: number;
+    COMM_TYPE_SHARED: number;
   };
-  configure(settings: {
-    chunkBytes: number;
-    spinMicros: number;
-    backoffMicros: number;
-    poolLimitBytes: number;
-  }): void;
+  configure(settings: { spinMicros: number; backoffMicros: number; poolLimitBytes: number }): void;
   init(requiredLevel: number): number;
   initialized(): boolean;
   finalized(): boolean;
@@ -46,6 +42,9 @@ export interface NativeBinding {
   commFree(handle: number): void;
   splitSync(handle: number, color: number, key: number): number | null;
   splitAsync(handle: number, color: number, key: number, done: NativeCallback<number | null>): void;
+  /** type is a split type constant (COMM_TYPE_SHARED). */
+  splitTypeSync(handle: number, type: number, key: number): number | null;
+  splitTypeAsync(handle: number, type: number, key: number, done: NativeCallback<number | null>): void;
   dupSync(handle: number): number;
   dupAsync(handle: number, done: NativeCallback<number>): void;
   /** Returns a new Buffer, or the message length when it landed in data (root) or into. */
@@ -98,6 +97,31 @@ export interface NativeBinding {
     size: number,
     data: Buffer,
     done: NativeCallback<NativeGathered | null>,
+  ): void;
+  /** bufs (one per rank) on the root, else null; the root gets its own part's length, the others a Buffer. */
+  scatterSync(
+    handle: number,
+    root: number,
+    rank: number,
+    size: number,
+    bufs: readonly Buffer[] | null,
+  ): Buffer | number;
+  scatterAsync(
+    handle: number,
+    root: number,
+    rank: number,
+    size: number,
+    bufs: readonly Buffer[] | null,
+    done: NativeCallback<Buffer | number>,
+  ): void;
+  /** bufs has one Buffer per rank; what every rank sent here, back to back. */
+  alltoallSync(handle: number, rank: number, size: number, bufs: readonly Buffer[]): NativeGathered;
+  alltoallAsync(
+    handle: number,
+    rank: number,
+    size: number,
+    bufs: readonly Buffer[],
+    done: NativeCallback<NativeGathered>,
   ): void;
   sendSync(handle: number, data: Buffer, dest: number, tag: number): void;
   sendAsync(handle: number, data: Buffer, dest: number, tag: number, done: NativeCallback<void>): void;

@@ -39,10 +39,9 @@ const DEFAULT_SPIN_MICROS = 2000;
 // The longest sleep (µs) between two polls (src/native/backoff.h); bulk steps never sleep.
 const DEFAULT_BACKOFF_MICROS = 2000;
 
-// Tunables from the environment; MPI_NAPI_CHUNK_BYTES must be the same on every rank.
+// Tunables from the environment; each rank's own, none has to agree across ranks.
 function configureFromEnv(): void {
   native().configure({
-    chunkBytes: integerFromEnv('MPI_NAPI_CHUNK_BYTES', 2 ** 30, 1, 2147483647),
     spinMicros: integerFromEnv('MPI_NAPI_SPIN_US', DEFAULT_SPIN_MICROS, 0, 1_000_000),
     backoffMicros: integerFromEnv('MPI_NAPI_BACKOFF_US', DEFAULT_BACKOFF_MICROS, 0, 1_000_000),
     poolLimitBytes: integerFromEnv('MPI_NAPI_POOL_BYTES', 2 ** 30, 0, Number.MAX_SAFE_INTEGER),

@@ -1,5 +1,5 @@
 export { Communicator } from './communicator.js';
-export type { BcastOptions } from './arguments.js';
+export type { BcastOptions, SplitType } from './arguments.js';
 export { type ReduceOp, type ReducibleArray } from './reduce.js';
 export {
   abort,

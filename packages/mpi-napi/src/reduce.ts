@@ -1,4 +1,8 @@
-// Arguments of reduce and allreduce: a number (reduced as a double) or a typed array (element-wise).
+// reduce and allreduce: their arguments, a number (reduced as a double) or a typed array
+// (element-wise), and the calls into the addon.
+import type { NativeBinding } from './binding.js';
+import { callNative } from './errors.js';
+import type { OpQueue } from './queue.js';
 import { describe, expectInteger, expectOneOf } from './validate.js';
 
 /** Reductions: the arithmetic ones apply to numbers and every array; the bitwise and logical ones to integer arrays. */
@@ -79,4 +83,46 @@ export function checkReduce(value: unknown, op: unknown, receives: boolean): Red
 /** The Buffer the addon writes the result into, or null. */
 export function resultBytes(result: ReducibleArray | null): Buffer | null {
   return result === null ? null : Buffer.from(result.buffer, result.byteOffset, result.byteLength);
+}
+
+/** Where a reduction goes: root -1 is allreduce; receives says whether the result arrives here. */
+export interface ReduceTarget {
+  handle: number;
+  root: number;
+  receives: boolean;
+}
+
+/** Queues a checked reduction; resolves to the number, the result array, or null off the root. */
+export function reduceAsync(
+  queue: OpQueue,
+  binding: NativeBinding,
+  { handle, root, receives }: ReduceTarget,
+  { nativeType, nativeOp, nativeValue, result }: ReduceArguments,
+): Promise<number | ReducibleArray | null> {
+  return queue.run<number | null | undefined, number | ReducibleArray | null>(
+    (done) =>
+      binding.reduceAsync(
+        handle,
+        root,
+        receives,
+        nativeType,
+        nativeOp,
+        nativeValue,
+        resultBytes(result),
+        done,
+      ),
+    (value) => (typeof nativeValue === 'number' ? (value as number | null) : result),
+  );
+}
+
+/** Blocking {@link reduceAsync}. */
+export function reduceSync(
+  binding: NativeBinding,
+  { handle, root, receives }: ReduceTarget,
+  { nativeType, nativeOp, nativeValue, result }: ReduceArguments,
+): number | ReducibleArray | null {
+  const value = callNative(() =>
+    binding.reduceSync(handle, root, receives, nativeType, nativeOp, nativeValue, resultBytes(result)),
+  );
+  return typeof nativeValue === 'number' ? (value as number | null) : result;
 }

@@ -22,6 +22,29 @@ export function expectBuffer(value: unknown, name: string): asserts value is Buf
     throw new TypeError(`Expected a Buffer for ${name} but received ${describe(value)}`);
 }
 
+/**
+ * Throws TypeError unless value is an array of Buffers, RangeError unless it has count of them;
+ * where tells the array's context in messages (e.g. " on the root").
+ */
+export function expectBuffers(
+  value: unknown,
+  name: string,
+  count: number,
+  where = '',
+): asserts value is readonly Buffer[] {
+  if (!Array.isArray(value)) {
+    throw new TypeError(
+      `Expected an array of ${count} Buffers (one per rank) for ${name}${where} but received ${describe(value)}`,
+    );
+  }
+  if (value.length !== count) {
+    throw new RangeError(
+      `Expected an array of ${count} Buffers (one per rank) for ${name}${where} but received an array of ${value.length}`,
+    );
+  }
+  value.forEach((item: unknown, index) => expectBuffer(item, `${name}[${index}]`));
+}
+
 /** Throws TypeError unless value is a number. */
 export function expectNumber(value: unknown, name: string): asserts value is number {
   if (typeof value !== 'number')

@@ -33,6 +33,27 @@ test('bcast, gather, allgather and allreduce work on one rank', { skip }, async 
   await comm.barrier();
 });
 
+test('scatter and alltoall work on one rank', { skip }, async () => {
+  const comm = world();
+  const own = Buffer.from('own part');
+  assert.equal(await comm.scatter([own], 0), own);
+  assert.equal(comm.scatterSync([own], 0), own);
+  const sent = Buffer.alloc(100_000, 7);
+  const [got] = await comm.alltoall([sent]);
+  assert.notEqual(got, sent);
+  assert.deepEqual(got, sent);
+  assert.deepEqual(comm.alltoallSync([Buffer.from('self')]).map(String), ['self']);
+});
+
+test("splitType('shared') gives this process alone", { skip }, async () => {
+  const shared = await world().splitType('shared');
+  assert.equal(shared.size, 1);
+  assert.equal(shared.rank, 0);
+  assert.equal(await shared.allreduce(3, 'sum'), 3);
+  shared.free();
+  world().splitTypeSync('shared', 5).free();
+});
+
 test('split with a null color gives null, a color gives a one-rank communicator', { skip }, async () => {
   const comm = world();
   assert.equal(await comm.split(null), null);

@@ -90,6 +90,42 @@ test('point-to-point arguments are checked: ranks, tags up to MPI_TAG_UB, buffer
   assert.equal((await comm.recv(0, ANY_TAG)).tag, tagUpperBound);
 });
 
+test('scatter, alltoall and splitType arguments are checked before MPI is called', { skip }, () => {
+  const comm = world();
+  assert.throws(() => comm.scatter([Buffer.alloc(1)], 1), {
+    name: 'RangeError',
+    message: 'Expected an integer in [0, 0] for root but received 1',
+  });
+  assert.throws(() => comm.scatter(null, 0), {
+    name: 'TypeError',
+    message: 'Expected an array of 1 Buffers (one per rank) for bufs on the root but received null',
+  });
+  assert.throws(() => comm.scatterSync([Buffer.alloc(1), Buffer.alloc(1)], 0), {
+    name: 'RangeError',
+    message: 'Expected an array of 1 Buffers (one per rank) for bufs on the root but received an array of 2',
+  });
+  assert.throws(() => comm.scatter(['x'] as unknown as Buffer[], 0), {
+    name: 'TypeError',
+    message: 'Expected a Buffer for bufs[0] but received the string "x"',
+  });
+  assert.throws(() => comm.alltoall(Buffer.alloc(1) as unknown as Buffer[]), {
+    name: 'TypeError',
+    message: 'Expected an array of 1 Buffers (one per rank) for bufs but received a Buffer of 1 bytes',
+  });
+  assert.throws(() => comm.alltoallSync([]), {
+    name: 'RangeError',
+    message: 'Expected an array of 1 Buffers (one per rank) for bufs but received an array of 0',
+  });
+  assert.throws(() => comm.splitType('numa' as 'shared'), {
+    name: 'TypeError',
+    message: `Expected one of 'shared' for type but received the string "numa"`,
+  });
+  assert.throws(() => comm.splitTypeSync('shared', 2 ** 31), {
+    name: 'RangeError',
+    message: 'Expected an integer in [-2147483648, 2147483647] for key but received 2147483648',
+  });
+});
+
 test('a sync receive that could overtake a pending async one throws', { skip }, async () => {
   const comm = world();
   const pending = comm.recv(0, 7);

@@ -10,6 +10,8 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   InitBcast(env, exports);
   InitCollectives(env, exports);
   InitGather(env, exports);
+  InitScatter(env, exports);
+  InitAlltoall(env, exports);
   InitP2p(env, exports);
   return exports;
 }

@@ -1,8 +1,10 @@
 // bcast of a byte message whose length only the root knows. One collective carries the length
-// and, for small messages, the bytes themselves; larger messages follow in chunks of at most
-// chunkBytes (MPI counts are int). Non-roots receive into a caller's Buffer when it is large
-// enough, else into pooled memory handed to JS without a copy.
+// and, for small messages, the bytes themselves; a larger message follows in one more bcast, or
+// beyond one MPI count in pieces of 1 GiB that every rank derives from the length. Non-roots
+// receive into a caller's Buffer when it is large enough, else into pooled memory handed to JS
+// without a copy.
 #include <algorithm>
+#include <climits>
 #include <cstring>
 
 #include "op.h"
@@ -13,6 +15,10 @@ namespace {
 
 // Messages up to this size travel inside the header: one collective instead of two.
 constexpr size_t kInlineBytes = 1024;
+// A message over INT_MAX bytes goes in pieces of this size, not as one large datatype: MPICH 4.0's
+// MPI_Ibcast of more than INT_MAX bytes (a derived type, or MPI_Ibcast_c) delivers the data but
+// completes with "Invalid communicator" on the receivers.
+constexpr size_t kPieceBytes = size_t{1} << 30;
 
 struct Header {
   uint64_t length;
@@ -40,14 +46,14 @@ class BcastOp : public Op {
           if (!failure_.failed()) ReadHeader();
           break;
         case State::kData:
-          if (!Started(MPI_Ibcast(data_ + offset_, ChunkCount(), MPI_BYTE, root_, comm_, &request_), "MPI_Ibcast")) {
+          if (!Started(MPI_Ibcast(data_ + offset_, PieceCount(), MPI_BYTE, root_, comm_, &request_), "MPI_Ibcast")) {
             break;
           }
           state_ = State::kDataInFlight;
           break;
         case State::kDataInFlight:
           if (!RequestDone()) return Progress::kPending;
-          if (!failure_.failed()) AdvanceChunk();
+          if (!failure_.failed()) NextPiece();
           break;
         case State::kDone:
           return Progress::kDone;
@@ -103,10 +109,13 @@ class BcastOp : public Op {
     state_ = State::kData;
   }
 
-  int ChunkCount() const { return static_cast<int>(std::min(GlobalSettings().chunkBytes, length_ - offset_)); }
+  int PieceCount() const {
+    const size_t rest = length_ - offset_;
+    return static_cast<int>(length_ <= static_cast<size_t>(INT_MAX) ? rest : std::min(kPieceBytes, rest));
+  }
 
-  void AdvanceChunk() {
-    offset_ += static_cast<size_t>(ChunkCount());
+  void NextPiece() {
+    offset_ += static_cast<size_t>(PieceCount());
     state_ = offset_ < length_ ? State::kData : State::kDone;
   }
 

@@ -17,21 +17,21 @@ uint32_t HandleArg(const Napi::CallbackInfo& info, size_t index) {
   return info[index].As<Napi::Number>().Uint32Value();
 }
 
-// MPI_Comm_split and MPI_Comm_dup have no nonblocking form we can rely on, so both block on a worker.
+// MPI_Comm_split, MPI_Comm_split_type and MPI_Comm_dup have no nonblocking form we can rely on,
+// so each blocks on a worker.
 class CreateCommOp : public Op {
  public:
-  CreateCommOp(MPI_Comm parent, bool isSplit, int color, int key)
-      : parent_(parent), isSplit_(isSplit), color_(color), key_(key) {}
+  enum class Kind { kSplit, kSplitType, kDup };
+
+  // color is the split's color, or the split type (e.g. MPI_COMM_TYPE_SHARED) of a split by type.
+  CreateCommOp(MPI_Comm parent, Kind kind, int color, int key)
+      : parent_(parent), kind_(kind), color_(color), key_(key) {}
 
   Progress Poll() override { return done_ ? Progress::kDone : Progress::kNeedsBlocking; }
 
   void BlockingStep() override {
     done_ = true;
-    if (isSplit_) {
-      if (Failed(MPI_Comm_split(parent_, color_, key_, &created_), "MPI_Comm_split")) return;
-    } else if (Failed(MPI_Comm_dup(parent_, &created_), "MPI_Comm_dup")) {
-      return;
-    }
+    if (!Create()) return;
     if (created_ != MPI_COMM_NULL) {
       Failed(MPI_Comm_set_errhandler(created_, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
     }
@@ -43,19 +43,45 @@ class CreateCommOp : public Op {
   }
 
  private:
+  bool Create() {
+    switch (kind_) {
+      case Kind::kSplit:
+        return !Failed(MPI_Comm_split(parent_, color_, key_, &created_), "MPI_Comm_split");
+      case Kind::kSplitType:
+        return !Failed(MPI_Comm_split_type(parent_, color_, key_, MPI_INFO_NULL, &created_), "MPI_Comm_split_type");
+      case Kind::kDup:
+        return !Failed(MPI_Comm_dup(parent_, &created_), "MPI_Comm_dup");
+    }
+    return false;
+  }
+
   MPI_Comm parent_;
-  bool isSplit_;
+  Kind kind_;
   int color_;
   int key_;
   MPI_Comm created_ = MPI_COMM_NULL;
   bool done_ = false;
 };
 
-std::unique_ptr<Op> MakeCreateOp(const Napi::CallbackInfo& info, bool isSplit) {
+// Arguments: handle, then color (or split type) and key for the splits.
+std::unique_ptr<Op> MakeCreateOp(const Napi::CallbackInfo& info, CreateCommOp::Kind kind) {
   MPI_Comm parent = CommFromHandle(HandleArg(info, 0));
+  const bool isSplit = kind != CreateCommOp::Kind::kDup;
   int color = isSplit ? info[1].As<Napi::Number>().Int32Value() : 0;
   int key = isSplit ? info[2].As<Napi::Number>().Int32Value() : 0;
-  return std::make_unique<CreateCommOp>(parent, isSplit, color, key);
+  return std::make_unique<CreateCommOp>(parent, kind, color, key);
+}
+
+template <CreateCommOp::Kind kind>
+Napi::Value CreateSync(const Napi::CallbackInfo& info) {
+  return RunSync(info.Env(), MakeCreateOp(info, kind));
+}
+
+// The callback is the last argument.
+template <CreateCommOp::Kind kind>
+Napi::Value CreateAsync(const Napi::CallbackInfo& info) {
+  RunAsync(info.Env(), MakeCreateOp(info, kind), info[info.Length() - 1].As<Napi::Function>());
+  return info.Env().Undefined();
 }
 
 Napi::Value Rank(const Napi::CallbackInfo& info) {
@@ -75,20 +101,6 @@ Napi::Value Free(const Napi::CallbackInfo& info) {
   MPI_Comm comm = CommFromHandle(handle);
   ThrowIfFailed(info.Env(), MPI_Comm_free(&comm), "MPI_Comm_free");
   RemoveComm(handle);
-  return info.Env().Undefined();
-}
-
-Napi::Value SplitSync(const Napi::CallbackInfo& info) { return RunSync(info.Env(), MakeCreateOp(info, true)); }
-
-Napi::Value SplitAsync(const Napi::CallbackInfo& info) {
-  RunAsync(info.Env(), MakeCreateOp(info, true), info[3].As<Napi::Function>());
-  return info.Env().Undefined();
-}
-
-Napi::Value DupSync(const Napi::CallbackInfo& info) { return RunSync(info.Env(), MakeCreateOp(info, false)); }
-
-Napi::Value DupAsync(const Napi::CallbackInfo& info) {
-  RunAsync(info.Env(), MakeCreateOp(info, false), info[1].As<Napi::Function>());
   return info.Env().Undefined();
 }
 
@@ -115,10 +127,12 @@ void InitComm(Napi::Env env, Napi::Object exports) {
   exports.Set("commRank", Napi::Function::New(env, Rank));
   exports.Set("commSize", Napi::Function::New(env, Size));
   exports.Set("commFree", Napi::Function::New(env, Free));
-  exports.Set("splitSync", Napi::Function::New(env, SplitSync));
-  exports.Set("splitAsync", Napi::Function::New(env, SplitAsync));
-  exports.Set("dupSync", Napi::Function::New(env, DupSync));
-  exports.Set("dupAsync", Napi::Function::New(env, DupAsync));
+  exports.Set("splitSync", Napi::Function::New(env, CreateSync<CreateCommOp::Kind::kSplit>));
+  exports.Set("splitAsync", Napi::Function::New(env, CreateAsync<CreateCommOp::Kind::kSplit>));
+  exports.Set("splitTypeSync", Napi::Function::New(env, CreateSync<CreateCommOp::Kind::kSplitType>));
+  exports.Set("splitTypeAsync", Napi::Function::New(env, CreateAsync<CreateCommOp::Kind::kSplitType>));
+  exports.Set("dupSync", Napi::Function::New(env, CreateSync<CreateCommOp::Kind::kDup>));
+  exports.Set("dupAsync", Napi::Function::New(env, CreateAsync<CreateCommOp::Kind::kDup>));
 }
 
 }  // namespace mpinapi

@@ -39,9 +39,8 @@ void ReleaseBlock(Block* block);
 Napi::Buffer<uint8_t> WrapBlock(Napi::Env env, Block* block, size_t length);
 
 // Tunables, set by configure() from environment.ts (which holds the defaults) before any
-// collective runs. chunkBytes must agree on all ranks.
+// collective runs. Each rank's own: none has to agree across ranks.
 struct Settings {
-  size_t chunkBytes = size_t{1} << 30;    // largest count of one MPI call (counts are int)
   std::chrono::nanoseconds spin{0};       // how long a wait yields, on the JS thread if async
   std::chrono::nanoseconds backoffMax{0}; // the longest sleep between polls (see Backoff)
   size_t poolLimitBytes = size_t{1} << 30;
@@ -55,6 +54,8 @@ void InitComm(Napi::Env env, Napi::Object exports);
 void InitBcast(Napi::Env env, Napi::Object exports);
 void InitCollectives(Napi::Env env, Napi::Object exports);
 void InitGather(Napi::Env env, Napi::Object exports);
+void InitScatter(Napi::Env env, Napi::Object exports);
+void InitAlltoall(Napi::Env env, Napi::Object exports);
 void InitP2p(Napi::Env env, Napi::Object exports);
 
 }  // namespace mpinapi

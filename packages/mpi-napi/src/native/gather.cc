@@ -1,18 +1,19 @@
 // gather and allgather of byte messages of any length. The lengths travel first, in an allgather
 // of fixed slots, so every rank makes the same choice: done already (every message fit in its
-// slot, the common case of flags and small reports: one collective), gatherv/allgatherv, or the
-// chunked fallback used when the total exceeds one MPI count.
-#include <algorithm>
+// slot, the common case of flags and small reports: one collective), gatherv/allgatherv, or,
+// when the total exceeds one MPI count (counts and displacements are int), an alltoallw of
+// absolute-address types (bytes.h).
+#include <climits>
 #include <cstring>
+#include <memory>
 #include <vector>
 
+#include "bytes.h"
 #include "op.h"
 
 namespace mpinapi {
 
 namespace {
-
-constexpr int kChunkTag = 0x4d50;
 
 // One rank's slot in the first allgather: its message length (native byte order: the ranks of one
 // job share one architecture) and, when it fits, the message itself.
@@ -52,7 +53,6 @@ class GatherOp : public Op {
           if (!failure_.failed()) ReadLengths();
           break;
         case State::kData:
-          if (chunked_) return Progress::kNeedsBlocking;
           if (StartData()) state_ = State::kDataInFlight;
           break;
         case State::kDataInFlight:
@@ -103,8 +103,8 @@ class GatherOp : public Op {
       total_ += static_cast<size_t>(lengths_[i]);
       allInline = allInline && lengths_[i] <= kSlotInline;
     }
-    chunked_ = total_ > GlobalSettings().chunkBytes;
-    if (!chunked_) {
+    wide_ = total_ > static_cast<size_t>(INT_MAX);
+    if (!wide_) {
       counts_.assign(lengths_.begin(), lengths_.end());
       displacements_.assign(offsets.begin(), offsets.end());
     }
@@ -132,8 +132,9 @@ class GatherOp : public Op {
     state_ = State::kData;
   }
 
-  // Every rank knows the total, so every rank takes this step or the chunked one alike.
+  // Every rank knows the total, so every rank takes the same of the two paths.
   bool StartData() {
+    if (wide_) return StartExchange();
     if (root_ < 0) {
       return Started(MPI_Iallgatherv(data_, static_cast<int>(mine_), MPI_BYTE, Target(), counts_.data(),
                                     displacements_.data(), MPI_BYTE, comm_, &request_),
@@ -144,33 +145,26 @@ class GatherOp : public Op {
                   "MPI_Igatherv");
   }
 
-  // Totals beyond one MPI count: every rank's message moves on its own, chunk by chunk.
-  void BlockingStep() override {
-    ExchangeInChunks();
-    state_ = State::kDone;
-  }
-
-  void ExchangeInChunks() {
-    const size_t chunk = GlobalSettings().chunkBytes;
-    if (Receives() && mine_ > 0) std::memcpy(Target() + offsets_[static_cast<size_t>(rank_)], data_, mine_);
-    for (size_t sender = 0; sender < lengths_.size() && !failure_.failed(); ++sender) {
-      const size_t length = static_cast<size_t>(lengths_[sender]);
-      for (size_t offset = 0; offset < length && !failure_.failed(); offset += chunk) {
-        const int count = static_cast<int>(std::min(chunk, length - offset));
-        if (root_ < 0) {
-          Failed(MPI_Bcast(Target() + offsets_[sender] + offset, count, MPI_BYTE, static_cast<int>(sender), comm_),
-                 "MPI_Bcast");
-        } else if (static_cast<int>(sender) == root_) {
-          continue;
-        } else if (rank_ == root_) {
-          Failed(MPI_Recv(Target() + offsets_[sender] + offset, count, MPI_BYTE, static_cast<int>(sender),
-                          kChunkTag, comm_, MPI_STATUS_IGNORE),
-                 "MPI_Recv");
-        } else if (static_cast<int>(sender) == rank_) {
-          Failed(MPI_Send(data_ + offset, count, MPI_BYTE, root_, kChunkTag, comm_), "MPI_Send");
-        }
+  // Each rank's message to the root (gather) or to every rank (allgather), each landing at its
+  // offset, whatever the sizes. A rank copies its own message itself: Open MPI's self copy of a
+  // derived type packs it through an int-sized buffer.
+  bool StartExchange() {
+    const size_t peers = lengths_.size();
+    const size_t self = static_cast<size_t>(rank_);
+    exchange_ = std::make_unique<ByteExchange>(peers);
+    if (Receives() && mine_ > 0) std::memcpy(Target() + offsets_[self], data_, mine_);
+    for (size_t peer = 0; peer < peers; ++peer) {
+      if (peer == self) continue;
+      if ((root_ < 0 || static_cast<int>(peer) == root_) &&
+          Failed(exchange_->Send(peer, data_, mine_), "MPI_Type_create_struct")) {
+        return false;
+      }
+      if (Receives() && Failed(exchange_->Receive(peer, Target() + offsets_[peer], static_cast<size_t>(lengths_[peer])),
+                               "MPI_Type_create_struct")) {
+        return false;
       }
     }
+    return Started(exchange_->Start(comm_, &request_), "MPI_Ialltoallw");
   }
 
   MPI_Comm comm_;
@@ -184,8 +178,9 @@ class GatherOp : public Op {
   std::vector<size_t> offsets_;
   std::vector<int> counts_;
   std::vector<int> displacements_;
+  std::unique_ptr<ByteExchange> exchange_;
   size_t total_ = 0;
-  bool chunked_ = false;
+  bool wide_ = false;
   Block* block_ = nullptr;
   State state_ = State::kStart;
 };

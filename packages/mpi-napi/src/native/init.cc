@@ -85,7 +85,6 @@ Napi::Value Wtime(const Napi::CallbackInfo& info) { return Napi::Number::New(inf
 Napi::Value Configure(const Napi::CallbackInfo& info) {
   Napi::Object options = info[0].As<Napi::Object>();
   Settings& settings = GlobalSettings();
-  settings.chunkBytes = static_cast<size_t>(options.Get("chunkBytes").As<Napi::Number>().Int64Value());
   settings.spin = std::chrono::microseconds(options.Get("spinMicros").As<Napi::Number>().Int64Value());
   settings.backoffMax = std::chrono::microseconds(options.Get("backoffMicros").As<Napi::Number>().Int64Value());
   settings.poolLimitBytes = static_cast<size_t>(options.Get("poolLimitBytes").As<Napi::Number>().Int64Value());
@@ -101,6 +100,7 @@ Napi::Object Constants(Napi::Env env) {
   constants.Set("UNDEFINED", Napi::Number::New(env, MPI_UNDEFINED));
   constants.Set("ANY_SOURCE", Napi::Number::New(env, MPI_ANY_SOURCE));
   constants.Set("ANY_TAG", Napi::Number::New(env, MPI_ANY_TAG));
+  constants.Set("COMM_TYPE_SHARED", Napi::Number::New(env, MPI_COMM_TYPE_SHARED));
   constants.Set("ERR_ARG", Napi::Number::New(env, MPI_ERR_ARG));
   constants.Set("ERR_COMM", Napi::Number::New(env, MPI_ERR_COMM));
   constants.Set("ERR_ROOT", Napi::Number::New(env, MPI_ERR_ROOT));

@@ -1,55 +1,12 @@
 // Point-to-point: send, receive (of a message whose size only the sender knows) and probe. A
 // receive matches with MPI_Improbe and then receives that very message with MPI_Imrecv, so it
 // learns the size first and no other receive, on any thread, can take the message in between.
-#include <climits>
-
+#include "bytes.h"
 #include "op.h"
 
 namespace mpinapi {
 
 namespace {
-
-// The MPI type and count that describe `bytes` contiguous bytes. Up to INT_MAX that is MPI_BYTE
-// itself; above, one struct type of 1 GiB blocks and the rest, so that no setting has to agree
-// across ranks: sender and receiver each build theirs from the byte count, and both are bytes.
-class ByteType {
- public:
-  ByteType() = default;
-  ByteType(const ByteType&) = delete;
-  ByteType& operator=(const ByteType&) = delete;
-  ~ByteType() {
-    if (type_ != MPI_BYTE) MPI_Type_free(&type_);
-  }
-
-  int Build(size_t bytes) {
-    if (bytes <= static_cast<size_t>(INT_MAX)) {
-      count_ = static_cast<int>(bytes);
-      return MPI_SUCCESS;
-    }
-    constexpr size_t kBlock = size_t{1} << 30;
-    MPI_Datatype block = MPI_DATATYPE_NULL;
-    int code = MPI_Type_contiguous(static_cast<int>(kBlock), MPI_BYTE, &block);
-    if (code != MPI_SUCCESS) return code;
-    int lengths[2] = {static_cast<int>(bytes / kBlock), static_cast<int>(bytes % kBlock)};
-    MPI_Aint displacements[2] = {0, static_cast<MPI_Aint>(bytes / kBlock * kBlock)};
-    MPI_Datatype types[2] = {block, MPI_BYTE};
-    MPI_Datatype whole = MPI_DATATYPE_NULL;
-    code = MPI_Type_create_struct(2, lengths, displacements, types, &whole);
-    MPI_Type_free(&block);
-    if (code == MPI_SUCCESS) code = MPI_Type_commit(&whole);
-    if (code != MPI_SUCCESS) return code;
-    type_ = whole;
-    count_ = 1;
-    return MPI_SUCCESS;
-  }
-
-  MPI_Datatype type() const { return type_; }
-  int count() const { return count_; }
-
- private:
-  MPI_Datatype type_ = MPI_BYTE;
-  int count_ = 0;
-};
 
 // The byte size of the message a status describes.
 bool MessageBytes(const MPI_Status& status, size_t* bytes) {
