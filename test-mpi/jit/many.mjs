@@ -6,9 +6,10 @@
 //            rank, the other 7 succeed
 //   warm     32 warm signatures at once: none generated, every rank correct
 //   uneven   ranks issue the same 4 calls, some all at once, some one after another
+//   overtake a call started while another compiles for 3 s is agreed and generated meanwhile
 // Rank 0 prints "jit-many: N passed, M failed".
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JitCompileError, jit } from 'dijitso';
@@ -106,6 +107,36 @@ const scenarios = {
           ];
     results.forEach(works);
     assert.equal((await generated('uneven')).length, 4);
+  },
+  async overtake() {
+    // Rank 0 builds call 0 with a compiler that waits 3 s first; call 1, started meanwhile, is
+    // agreed and generated (by the next group, its turn) before that compiler is done.
+    const slowCxx = join(root, 'slow-c++');
+    const slowDone = join(root, 'slow-done');
+    if (rank === 0) {
+      writeFileSync(slowCxx, `#!/bin/sh\nsleep 3\ndate +%s%3N > '${slowDone}'\nexec c++ "$@"\n`);
+      chmodSync(slowCxx, 0o755);
+    }
+    await comm.barrier();
+    const dir = join(root, 'overtake', `node-${rank >> 1}`);
+    const slow = jit({ ...request('overtake', 0), params: { cache: { dir }, build: { cxx: slowCxx } } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    let generatedAt = 0;
+    const quick = jit({
+      ...request('overtake', 1),
+      generate: () => {
+        generatedAt = Date.now();
+        return { source: source(1) };
+      },
+    });
+    works(await slow);
+    works(await quick);
+    const generated = Math.max(...(await comm.allgather(Buffer.from(String(generatedAt)))).map(Number));
+    const compiled = Number(readFileSync(slowDone, 'utf8'));
+    assert.ok(
+      generated > 0 && generated < compiled,
+      `call 1 generated at ${generated}, call 0 compiled at ${compiled}`,
+    );
   },
 };
 

@@ -3,8 +3,8 @@ import type { Library } from '@dijitso/loader';
 import {
   FLAG,
   agreeOnRound,
+  beginRound,
   boundedCommunicator,
-  collectiveRound,
   hitsOf,
   lookupFlag,
   type BuildStrategy,
@@ -15,7 +15,7 @@ import {
 } from '@dijitso/mpi-roles';
 import type { BuildJob } from './build.js';
 import { CollectiveCallWork, meetOthers, type ServedEntry } from './collective.js';
-import { loadRound } from './load.js';
+import { completeRound, type RoundWork } from './round-completion.js';
 import { PerCommunicator } from './per-comm.js';
 
 /** A collective call, checked and resolved, waiting for its round. */
@@ -49,7 +49,7 @@ export interface RoundHooks<R> {
   finish(call: QueuedCall, outcome: RoundOutcome): Promise<R>;
 }
 
-interface Waiting<R> {
+export interface Waiting<R> {
   call: QueuedCall;
   resolve(result: R): void;
   reject(error: unknown): void;
@@ -58,15 +58,21 @@ interface Waiting<R> {
 /**
  * The collective calls of one communicator, agreed in rounds (docs/ARCHITECTURE.md, "Rounds"):
  * calls are taken in program order; a round takes every call that all ranks have issued, decides
- * their lookups in one allgather, plans, builds and ships them together, and loads them with one
- * more. All of it runs on a private duplicate of the program's communicator.
+ * their lookups in one allgather, plans them and starts their builds. The rest of a round (its
+ * transfers, reports and loads) runs on a second communicator while the next round agrees on the
+ * first, so a call's compile does not hold back the agreement of the calls after it. Both are
+ * private duplicates of the program's communicator.
  */
 export class CallRounds<R> {
   readonly #queue: Array<Waiting<R>> = [];
   #pumping = false;
   #turns = 0;
-  #private: Promise<Communicator> | undefined;
+  #private: Promise<{ agree: Communicator; finish: Communicator }> | undefined;
   readonly #bounded = new PerCommunicator<number, Communicator>();
+  /** The completions of the rounds, one after another. */
+  #finishing: Promise<void> = Promise.resolve();
+  /** Calls taken into a round and not settled yet, by fingerprint: settled once they are. */
+  readonly #unsettled = new Map<string, Promise<void>>();
 
   constructor(
     private readonly comm: Communicator,
@@ -93,14 +99,22 @@ export class CallRounds<R> {
     }
   }
 
-  // A private communicator, duplicated once from the program's: our collectives never meet its own.
-  #privateComm(timeout: number | undefined): Promise<Communicator> {
-    this.#private ??= this.#view(this.comm, timeout).split(0, this.comm.rank) as Promise<Communicator>;
-    const made = this.#private;
-    made.catch(() => {
-      if (this.#private === made) this.#private = undefined;
-    });
-    return made;
+  // Two private communicators, split once from the program's: our collectives never meet its own,
+  // and a round's completion never meets the next round's agreement.
+  #privateComms(timeout: number | undefined): Promise<{ agree: Communicator; finish: Communicator }> {
+    if (!this.#private) {
+      const base = this.#view(this.comm, timeout);
+      const made = (async () => {
+        const agree = (await base.split(0, this.comm.rank))!;
+        const finish = (await base.split(0, this.comm.rank))!;
+        return { agree, finish };
+      })();
+      this.#private = made;
+      made.catch(() => {
+        if (this.#private === made) this.#private = undefined;
+      });
+    }
+    return this.#private;
   }
 
   #view(comm: Communicator, timeout: number | undefined): Communicator {
@@ -110,9 +124,15 @@ export class CallRounds<R> {
   }
 
   async #round(): Promise<void> {
-    // Memory hits at the head are decided now, when every earlier call is done: the same on every rank.
+    // The head of the queue waits for an unsettled call equal to it, then is decided from memory:
+    // by then each rank has seen that call settle, the same way, so every rank decides the same.
     while (this.#queue.length > 0) {
       const head = this.#queue[0]!;
+      const unsettled = this.#unsettled.get(head.call.fingerprint);
+      if (unsettled) {
+        await unsettled;
+        continue;
+      }
       const served = this.hooks.fromMemory(head.call);
       if (served === undefined) break;
       this.#queue.shift();
@@ -120,133 +140,83 @@ export class CallRounds<R> {
     }
     if (this.#queue.length === 0) return;
     const timeout = this.#queue[0]!.call.timeout;
-    const sameTimeout = this.#queue.findIndex((w) => w.call.timeout !== timeout);
-    const candidates = this.#queue.slice(0, sameTimeout < 0 ? this.#queue.length : sameTimeout);
+    // Candidates: calls of the head's timeout, up to one equal to an unsettled call (it waits for
+    // that one; where it has settled already, the agreement's common prefix stops there too).
+    const stop = this.#queue.findIndex(
+      (w, i) => i > 0 && (w.call.timeout !== timeout || this.#unsettled.has(w.call.fingerprint)),
+    );
+    const candidates = this.#queue.slice(0, stop < 0 ? this.#queue.length : stop);
     let taken: Array<Waiting<R>> = candidates.slice(0, 1);
+    let agreed = false;
     try {
-      const comm = this.#view(await this.#privateComm(timeout), timeout);
+      const comms = await this.#privateComms(timeout);
+      const agree = this.#view(comms.agree, timeout);
+      const finish = this.#view(comms.finish, timeout);
       // Every rank's first pending call is the same call: its rendezvous needs no agreement.
       const met = new Map<string, { layout: CacheLayout; topology: Topology }>();
-      met.set(candidates[0]!.call.dir, await meetOthers(comm, candidates[0]!.call.dir));
+      met.set(candidates[0]!.call.dir, await meetOthers(agree, candidates[0]!.call.dir));
       const works = new Map<number, CollectiveCallWork>();
       const flagOf = async (index: number): Promise<number> => {
         const { call } = candidates[index]!;
         const place = met.get(call.dir);
-        if (!place || this.#duplicate(candidates, index)) return place ? FLAG.member : FLAG.unknown;
+        if (!place || duplicateOf(candidates, index) !== undefined) return place ? FLAG.member : FLAG.unknown;
         const work = new CollectiveCallWork({ ...call.job, layout: place.layout }, place.topology);
         works.set(index, work);
         return lookupFlag(place.topology, work.steps);
       };
-      const agreement = await agreeOnRound(comm, await Promise.all(candidates.map((_, i) => flagOf(i))));
+      const agreement = await agreeOnRound(agree, await Promise.all(candidates.map((_, i) => flagOf(i))));
       taken = candidates.slice(0, agreement.count);
       this.#queue.splice(0, taken.length);
+      agreed = true;
       const flags = taken.map((_, i) => agreement.flags(i));
       // Calls whose directory no rank had met yet: their rendezvous in call order, then their flags.
       const unmet = taken.flatMap((w, i) => (met.has(w.call.dir) ? [] : [i]));
       if (unmet.length > 0) {
         for (const i of unmet) {
           const { dir } = taken[i]!.call;
-          if (!met.has(dir)) met.set(dir, await meetOthers(comm, dir));
+          if (!met.has(dir)) met.set(dir, await meetOthers(agree, dir));
         }
-        const late = await agreeOnRound(comm, await Promise.all(unmet.map((i) => flagOf(i))));
+        const late = await agreeOnRound(agree, await Promise.all(unmet.map((i) => flagOf(i))));
         unmet.forEach((i, position) => (flags[i] = late.flags(position)));
       }
-      await this.#decide(comm, taken, flags, works, met);
+      const first = taken.map((_, i) => duplicateOf(taken, i));
+      const own = taken.flatMap((_, i) => (first[i] === undefined ? [i] : []));
+      const calls: CollectiveCall[] = own.map((i) => {
+        const { call } = taken[i]!;
+        const { topology } = met.get(call.dir)!;
+        return {
+          topology,
+          strategy: call.strategy,
+          traits: { hostSpecific: call.hostSpecific, turn: this.#turns + i },
+          steps: works.get(i)!.steps,
+          hits: hitsOf(topology, flags[i]!),
+        };
+      });
+      this.#turns += taken.length;
+      const inFlight = await beginRound(agree, calls);
+      const work: RoundWork<R> = { taken, first, own, works, met, inFlight };
+      const settled = this.#finishing.then(() => completeRound(finish, work, this.hooks));
+      this.#finishing = settled.catch(() => undefined);
+      const done = settled.then(
+        () => undefined,
+        () => undefined,
+      );
+      for (const { call } of taken) this.#unsettled.set(call.fingerprint, done);
+      void done.then(() => {
+        for (const { call } of taken) {
+          if (this.#unsettled.get(call.fingerprint) === done) this.#unsettled.delete(call.fingerprint);
+        }
+      });
     } catch (error) {
       // A broken communicator (a timeout, a failed rendezvous): every call of the round fails.
       for (const waiting of taken) waiting.reject(error);
-      if (this.#queue[0] === taken[0]) this.#queue.splice(0, taken.length);
+      if (!agreed) this.#queue.splice(0, taken.length);
     }
   }
+}
 
-  // A call whose fingerprint an earlier call of the same round has: it is served by that one's library.
-  #duplicate(calls: ReadonlyArray<Waiting<R>>, index: number): number | undefined {
-    const found = calls.findIndex((w) => w.call.fingerprint === calls[index]!.call.fingerprint);
-    return found < index ? found : undefined;
-  }
-
-  async #decide(
-    comm: Communicator,
-    taken: Array<Waiting<R>>,
-    flags: number[][],
-    works: Map<number, CollectiveCallWork>,
-    met: Map<string, { layout: CacheLayout; topology: Topology }>,
-  ): Promise<void> {
-    const first = taken.map((_, i) => this.#duplicate(taken, i));
-    const own = taken.flatMap((_, i) => (first[i] === undefined ? [i] : []));
-    const calls: CollectiveCall[] = own.map((i) => {
-      const { call } = taken[i]!;
-      const { topology } = met.get(call.dir)!;
-      const work = works.get(i)!;
-      return {
-        topology,
-        strategy: call.strategy,
-        traits: { hostSpecific: call.hostSpecific, turn: this.#turns + i },
-        steps: work.steps,
-        hits: hitsOf(topology, flags[i]!),
-      };
-    });
-    this.#turns += taken.length;
-    const outcomes = await collectiveRound(comm, calls);
-    // The calls every rank loads: the same on every rank (those whose round succeeded).
-    const loadable = own.flatMap((_, position) =>
-      outcomes[position]!.status === 'fulfilled' ? [position] : [],
-    );
-    const served: Array<ServedEntry | undefined> = [];
-    const libs = await loadRound(
-      comm,
-      loadable.map((position) => {
-        const { call } = taken[own[position]!]!;
-        const { layout, topology } = met.get(call.dir)!;
-        const outcome = (outcomes[position] as PromiseFulfilledResult<CollectiveOutcome>).value;
-        try {
-          served[position] = works.get(own[position]!)!.served(outcome);
-          return { topology, layout, served: served[position], signature: call.signature };
-        } catch (failure) {
-          // A broken invariant on this rank: it fails the call on every rank in the load round.
-          return { topology, layout, failure, signature: call.signature };
-        }
-      }),
-    );
-    // Each call settles in call order; a duplicate once the call it rides on has.
-    const settled = new Map<number, PromiseSettledResult<R>>();
-    const positionOf = new Map(own.map((i, position) => [i, position]));
-    for (const [i, waiting] of taken.entries()) {
-      let result: PromiseSettledResult<R>;
-      const earlier = first[i];
-      const position = positionOf.get(i);
-      if (earlier !== undefined) {
-        const kept =
-          settled.get(earlier)!.status === 'fulfilled' ? this.hooks.fromMemory(waiting.call) : undefined;
-        result = kept
-          ? { status: 'fulfilled', value: kept }
-          : (settled.get(earlier) as PromiseRejectedResult);
-      } else {
-        const outcome = outcomes[position!]!;
-        const at = loadable.indexOf(position!);
-        const loaded = at >= 0 ? libs[at]! : undefined;
-        if (outcome.status === 'rejected') result = outcome;
-        else if (loaded!.status === 'rejected') result = loaded as PromiseRejectedResult;
-        else {
-          const { call } = waiting;
-          const { layout, topology } = met.get(call.dir)!;
-          result = await this.hooks
-            .finish(call, {
-              lib: loaded!.value,
-              layout,
-              served: served[position!]!,
-              outcome: outcome.value,
-              groupSize: topology.groups[topology.group]!.length,
-            })
-            .then(
-              (value): PromiseSettledResult<R> => ({ status: 'fulfilled', value }),
-              (reason: unknown): PromiseSettledResult<R> => ({ status: 'rejected', reason }),
-            );
-        }
-      }
-      settled.set(i, result);
-      if (result.status === 'fulfilled') waiting.resolve(result.value);
-      else waiting.reject(result.reason);
-    }
-  }
+// The earlier call of `calls` equal to call `index` (same fingerprint), which serves it.
+function duplicateOf<R>(calls: ReadonlyArray<Waiting<R>>, index: number): number | undefined {
+  const found = calls.findIndex((w) => w.call.fingerprint === calls[index]!.call.fingerprint);
+  return found < index ? found : undefined;
 }

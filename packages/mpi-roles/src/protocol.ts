@@ -95,17 +95,25 @@ export function hitsOf(topology: Topology, flags: ReadonlyArray<number>): boolea
   return topology.leaders.map((leader) => flags[leader] === FLAG.hit);
 }
 
+/** A round whose plans are made and whose builds run: what is left is its transfers and its reports. */
+export interface RoundInFlight {
+  /**
+   * Ship in call order (over each call's leaders' communicator), then gather every group's
+   * reports on `comm` and settle every call, the same way on every rank.
+   */
+  finish(comm: Pick<Communicator, 'allgather'>): Promise<Array<PromiseSettledResult<CollectiveOutcome>>>;
+}
+
 /**
- * The calls of one round, together: calls whose every group holds the entry return at once; for
- * the others the strategies plan, every builder starts at once, the transfers go in call order
- * and, within a call, in plan order (over each call's leaders' communicator), and one allgather
- * of every group's reports decides every call. Each call succeeds or fails on its own, the same
- * way on every rank.
+ * Begin the calls of one round, together (docs/ARCHITECTURE.md, "The collective protocol"):
+ * calls whose every group holds the entry are done; for the others the strategies plan, every
+ * builder starts at once and the leaders' communicators are made (split from `comm`, in call
+ * order). Each call succeeds or fails on its own, the same way on every rank.
  */
-export async function collectiveRound(
-  comm: Pick<Communicator, 'allgather' | 'split'>,
+export async function beginRound(
+  comm: Pick<Communicator, 'split'>,
   calls: ReadonlyArray<CollectiveCall>,
-): Promise<Array<PromiseSettledResult<CollectiveOutcome>>> {
+): Promise<RoundInFlight> {
   const results: Array<PromiseSettledResult<CollectiveOutcome>> = calls.map(({ topology }) => ({
     status: 'fulfilled',
     value: {
@@ -125,7 +133,7 @@ export async function collectiveRound(
       results[index] = { status: 'rejected', reason };
     }
   });
-  if (active.length === 0) return results;
+  if (active.length === 0) return { finish: async () => results };
 
   // Builders start at once, a builder's own work first; then the leaders' communicators.
   for (const item of active) {
@@ -137,6 +145,16 @@ export async function collectiveRound(
     if (plan.transfers.length > 0)
       leadersComms.set(index, await leadersCommunicator(calls[index]!.topology, comm));
   }
+  return { finish: (reportComm) => finishRound(reportComm, calls, active, leadersComms, results) };
+}
+
+async function finishRound(
+  comm: Pick<Communicator, 'allgather'>,
+  calls: ReadonlyArray<CollectiveCall>,
+  active: ReadonlyArray<{ index: number; plan: Plan; leader?: LeaderCall }>,
+  leadersComms: Map<number, Communicator | null>,
+  results: Array<PromiseSettledResult<CollectiveOutcome>>,
+): Promise<Array<PromiseSettledResult<CollectiveOutcome>>> {
   for (const { index, leader } of active) {
     const leadersComm = leadersComms.get(index);
     if (leader && leadersComm) await leader.transfers(leadersComm);
@@ -176,6 +194,14 @@ export async function collectiveRound(
     };
   });
   return results;
+}
+
+/** A whole round on one communicator: `beginRound`, then its `finish` on the same communicator. */
+export async function collectiveRound(
+  comm: Pick<Communicator, 'allgather' | 'split'>,
+  calls: ReadonlyArray<CollectiveCall>,
+): Promise<Array<PromiseSettledResult<CollectiveOutcome>>> {
+  return (await beginRound(comm, calls)).finish(comm);
 }
 
 /**
