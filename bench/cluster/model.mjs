@@ -25,7 +25,7 @@ export function leastSquares(rows, ys) {
 }
 
 /**
- * Per impl: file operations ≈ perRank·ranks + perHost·hosts (the form of the issue's target) from
+ * Per impl: file operations by name ≈ perRank·ranks + perHost·hosts (the form of the target) from
  * the traced jobs, rendezvous ms ≈ fixed + perRank·ranks + perHost·hosts from the untraced ones,
  * and both at `at` ({ ranks, hosts }). The largest relative residual says how well each fits.
  */
@@ -47,7 +47,7 @@ export function fitModel(jobs, at) {
     const ops = fit(
       (job) => job.traced && job.ops,
       (job) => [job.ranks, job.hosts],
-      (job) => job.ops.total,
+      (job) => job.ops.path,
     );
     const time = fit(
       (job) => !job.traced && job.rendezvousMs !== undefined,
@@ -150,7 +150,7 @@ export function markdown({ machine, command, jobs, model, at }) {
       `${machine.nproc} cores running up to ${Math.max(...jobs.map((job) => job.ranks))} ranks, so they are mostly the ` +
       "oversubscribed CPU's, not a network's; a real cluster has a core per rank and other latencies.",
     '',
-    '| impl | file ops per rank | per host | at that size | worst fit residual | rendezvous: fixed | per rank | per host | at that size | worst fit residual |',
+    '| impl | file ops by name per rank | per host | at that size | worst fit residual | rendezvous: fixed | per rank | per host | at that size | worst fit residual |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const [impl, { ops, rendezvousMs: time }] of Object.entries(model)) {
