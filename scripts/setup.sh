@@ -65,9 +65,19 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   npm ci --no-audit --no-fund --loglevel=error
   echo "$want" >"$stamp"
 fi
-# The MPI addon is built by npm ci when MPI is present; build it if MPI arrived later.
-if command -v mpicc >/dev/null 2>&1 && [ ! -f packages/mpi-napi/build/Release/mpi_napi.node ]; then
-  echo "setup: building the mpi-napi addon" >&2
-  npm rebuild mpi-napi --foreground-scripts >/dev/null
+# The MPI addon is built by npm ci when MPI is present; build it again if MPI arrived later or its
+# native sources changed since it was built (a checkout updated in place). The first time, a
+# build newer than every source (npm ci's own) is taken as theirs.
+native=$(cat packages/mpi-napi/binding.gyp packages/mpi-napi/src/native/* 2>/dev/null | sha256sum | cut -d' ' -f1)
+addon=packages/mpi-napi/build/Release/mpi_napi.node
+built_from=packages/mpi-napi/build/.sources
+if [ -f "$addon" ] && [ ! -f "$built_from" ] &&
+  [ -z "$(find packages/mpi-napi/binding.gyp packages/mpi-napi/src/native -newer "$addon" -type f)" ]; then
+  echo "$native" >"$built_from"
+fi
+if command -v mpicc >/dev/null 2>&1 && { [ ! -f "$addon" ] || [ "$(cat "$built_from" 2>/dev/null)" != "$native" ]; }; then
+  echo "setup: building the mpi-napi addon (missing, or its sources changed)" >&2
+  npm rebuild mpi-napi --foreground-scripts >/dev/null 2>&1 || npm rebuild mpi-napi --foreground-scripts >/dev/null
+  echo "$native" >"$built_from"
 fi
 npm run --silent build
