@@ -1,4 +1,12 @@
-export { jit, jitAll, unload, loadedSignatures, type JitOptions, type JitResult, type Origin } from './jit.js';
+export {
+  jit,
+  jitAll,
+  unload,
+  loadedSignatures,
+  type JitOptions,
+  type JitResult,
+  type Origin,
+} from './jit.js';
 export { factory, type Library } from '@dijitso/loader';
 export type { GeneratedCode, GenerateContext, GenerateFn } from './generate.js';
 export {
