@@ -1,5 +1,6 @@
 import {
   accessSync,
+  chmodSync,
   constants,
   lstatSync,
   mkdirSync,
@@ -43,6 +44,12 @@ export class CacheLayout {
    * mount or without write permission). A cache it cannot write still serves hits.
    */
   writable = true;
+  /**
+   * Whether the directory belongs to the group trusted to write it (`openCache`'s `trustedGroup`):
+   * folders are then made group-writable (setgid, so their files keep the group) and published
+   * files group-readable.
+   */
+  groupShared = false;
 
   constructor(dir: string) {
     this.dir = resolve(dir);
@@ -164,6 +171,7 @@ export function forgetOpenedCaches(): void {
 function prepare(layout: CacheLayout, known: Stats | undefined, trust: TrustedGroup | undefined): void {
   const info = known ?? statOrMake(layout.dir);
   checkSafe(layout.dir, info, 'cache directory', trust);
+  layout.groupShared = trust !== undefined && info.gid === trust.gid;
   layout.writable = canWrite(layout.dir);
   const private_ = (info.mode & 0o077) === 0;
   const listed = private_ ? listFolders(layout.dir) : undefined;
@@ -174,7 +182,7 @@ function prepare(layout: CacheLayout, known: Stats | undefined, trust: TrustedGr
     // A read-only cache (a site-wide one, a read-only mount) lacking a folder holds nothing there.
     if (!found && !layout.writable) continue;
     if (!found) {
-      makeDir(path);
+      makeDir(path, layout.groupShared);
       found = lstatSync(path);
       created ||= name === 'lib';
     }
@@ -253,9 +261,11 @@ function lstatIfExists(path: string): Stats | undefined {
   }
 }
 
-function makeDir(path: string): void {
+function makeDir(path: string, groupShared = false): void {
   try {
     mkdirSync(path, { recursive: true, mode: 0o700 });
+    // Set after making, so that no umask narrows it.
+    if (groupShared) chmodSync(path, 0o2770);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new CacheIOError(

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CacheUnsafeError, ParameterError, forgetOpenedCaches, openCache } from '../src/index.js';
+import { publishFake } from './fake-entry.js';
 import { groupId } from '../src/trust.js';
 import { tempDir } from './helpers.js';
 
@@ -64,4 +65,21 @@ test('trustedGroup: a name is looked up in the group file, an unknown one is a c
       return true;
     },
   );
+});
+
+test('in a cache of the trusted group, folders are made group-writable and entries group-readable', async () => {
+  const gid = process.getgid!();
+  const dir = await groupWritableCache(gid);
+  const layout = await openCache(dir, { trustedGroup: String(gid) });
+  assert.equal(layout.groupShared, true);
+  assert.equal((await stat(layout.libDir)).mode & 0o7777, 0o2770);
+  const key = await publishFake(layout, 'team_entry');
+  for (const path of [layout.lib(key), layout.meta(key), layout.source(key, 'c++')]) {
+    assert.equal((await stat(path)).mode & 0o777, 0o640, path);
+  }
+  // A cache of its own stays private.
+  const own = await openCache(join(await tempDir(), 'own'));
+  assert.equal(own.groupShared, false);
+  const ownKey = await publishFake(own, 'own_entry');
+  assert.equal((await stat(own.lib(ownKey))).mode & 0o777, 0o600);
 });

@@ -51,17 +51,27 @@ export async function copyFromShared(
   options: { ship?: ((copy: SharedCopy) => void) | undefined; lockStaleMs: number },
 ): Promise<CacheHit | null> {
   let corrupt: CacheCorruptError | undefined;
-  const hit = await lookupEntry(shared, key, { onCorrupt: (error) => (corrupt = error) });
-  if (!hit) {
-    if (corrupt) await reportCorrupt(shared, local, key, corrupt, undefined, options.lockStaleMs);
-    return null;
-  }
+  let hit: CacheHit | null = null;
   let files: EntryFiles;
   try {
+    hit = await lookupEntry(shared, key, { onCorrupt: (error) => (corrupt = error) });
+    if (!hit) {
+      if (corrupt) await reportCorrupt(shared, local, key, corrupt, undefined, options.lockStaleMs);
+      return null;
+    }
     files = await readShared(shared, hit);
   } catch (error) {
-    if (!(error instanceof CacheCorruptError)) throw error;
-    await reportCorrupt(shared, local, key, error, hit, options.lockStaleMs);
+    if (error instanceof CacheCorruptError) {
+      await reportCorrupt(shared, local, key, error, hit ?? undefined, options.lockStaleMs);
+      return null;
+    }
+    if (!unreadable(error)) throw error;
+    // An entry this user may not read (another member's, in a tier a group shares) is a miss.
+    process.emitWarning(
+      `dijitso: cannot read the shared tier's entry ${key}: ${(error as Error).message}. ` +
+        `Building it into ${local.dir} instead.`,
+      { code: 'DIJITSO_SHARED_UNREADABLE' },
+    );
     return null;
   }
   const sha256 = sha256Hex(files.lib);
@@ -153,6 +163,12 @@ async function reportCorrupt(
       `. Building it into ${local.dir} instead.`,
     { code: 'DIJITSO_SHARED_CORRUPT' },
   );
+}
+
+function unreadable(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  const cause = (error as { cause?: NodeJS.ErrnoException }).cause?.code;
+  return [code, cause].some((c) => c === 'EACCES' || c === 'EPERM');
 }
 
 function entryBytes(files: EntryFiles): number {
