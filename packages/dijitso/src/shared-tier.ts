@@ -74,7 +74,6 @@ export async function copyFromShared(
     );
     return null;
   }
-  const sha256 = sha256Hex(files.lib);
   const copy: SharedCopy = {
     meta: hit.meta,
     lib: files.lib,
@@ -82,7 +81,13 @@ export async function copyFromShared(
   };
   options.ship?.(copy);
   const { v: _v, size: _size, sha256: _sha, published: _published, ...meta } = hit.meta;
-  const copied = await publishEntry(local, { meta, lib: files.lib, sha256, files: copy.files });
+  // readShared hashed these very bytes: they are the meta's.
+  const copied = await publishEntry(local, {
+    meta,
+    lib: files.lib,
+    sha256: hit.meta.sha256,
+    files: copy.files,
+  });
   countStat(local.dir, 'sharedHits');
   countStat(local.dir, 'sharedBytes', entryBytes(files));
   return copied;
