@@ -1,11 +1,18 @@
 import assert from 'node:assert/strict';
-import { chmod, chown, mkdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { CacheUnsafeError, ParameterError, forgetOpenedCaches, openCache } from '../src/index.js';
 import { publishFake } from './fake-entry.js';
 import { groupId } from '../src/trust.js';
-import { tempDir } from './helpers.js';
+
+/** A fresh temporary directory, removed when the test file ends. */
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'core-cache-trust-'));
+  after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 async function groupWritableCache(gid: number): Promise<string> {
   const dir = join(await tempDir(), 'team');

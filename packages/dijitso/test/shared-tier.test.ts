@@ -1,13 +1,30 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { readStats } from '@dijitso/core-cache';
 import { CacheUnsafeError, ParameterError, forgetOpenedCaches, openCache } from '@dijitso/core-cache/runtime';
 import { jit, unload } from '../src/index.js';
-import { counting, tempDir } from './helpers.js';
+
+/** A fresh temporary directory, removed when the test file ends. */
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'dijitso-tier-'));
+  after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A generate callback returning `source` and counting its calls. */
+function counting(source: string): { (): { source: string }; calls: number } {
+  const generate = (): { source: string } => {
+    generate.calls += 1;
+    return { source };
+  };
+  generate.calls = 0;
+  return generate;
+}
 
 const ADD = 'extern "C" int add(int a, int b) { return a + b; }\n';
 
