@@ -1,9 +1,9 @@
 // Runs every benchmark as a child process (passing --quick through), then writes
 // bench/results/latest.{json,md,svg}: the targets, every side-by-side row, the limits and a chart.
-// Usage: node bench/run.mjs [--quick] [--only local,bcast,peer,cluster,many] [--report-only]
-// `cluster` (bench/cluster, as root: namespaced hosts on sshfs, strace) and `many` (bench/many:
-// many libraries at once) run only when named in --only, and write their own
-// bench/results/{cluster,many}.{json,md}.
+// Usage: node bench/run.mjs [--quick] [--only local,bcast,peer,cluster,many,tiers] [--report-only]
+// `cluster` (bench/cluster, as root: namespaced hosts on sshfs, strace), `many` (bench/many:
+// many libraries at once) and `tiers` (bench/tiers: node disks in front of a shared tier, strace)
+// run only when named in --only, and write their own bench/results/{cluster,many,tiers}.{json,md}.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
@@ -26,8 +26,9 @@ const benchmarks = {
   peer: ['node', [join(here, 'peer', 'run.mjs'), ...passQuick]],
   cluster: ['node', [join(here, 'cluster', 'run.mjs'), ...passQuick]],
   many: ['node', [join(here, 'many', 'run.mjs'), ...passQuick]],
+  tiers: ['node', [join(here, 'tiers', 'run.mjs'), ...passQuick]],
 };
-const optional = new Set(['cluster', 'many']);
+const optional = new Set(['cluster', 'many', 'tiers']);
 const unknown = (only ?? []).filter((name) => !(name in benchmarks));
 if (unknown.length) {
   console.error(

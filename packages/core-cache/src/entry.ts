@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CacheLayout } from './layout.js';
 import { decodeMeta, type EntryMeta } from './meta.js';
-import { CacheCorruptError } from './errors.js';
+import { CacheCorruptError, CacheIOError } from './errors.js';
 import { sha256Hex } from './hash.js';
 import { fileSystemKind } from './fs-kind.js';
 import { countStat } from './stats.js';
@@ -113,6 +113,15 @@ function readMetaSync(metaPath: string, libPath: string): EntryMeta {
   try {
     bytes = readFileSync(metaPath);
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // Another user's entry this user may not read (a cache a group shares) is not corrupt.
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new CacheIOError(
+        `Cannot read ${metaPath}: permission denied. Its owner can make it readable (chmod g+r) ` +
+          'or remove the entry.',
+        { cause: error },
+      );
+    }
     throw new CacheCorruptError(`${libPath} has no readable metadata ${metaPath}`, { cause: error });
   }
   return decodeMeta(bytes, metaPath);

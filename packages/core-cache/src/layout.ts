@@ -1,5 +1,6 @@
 import {
   accessSync,
+  chmodSync,
   constants,
   lstatSync,
   mkdirSync,
@@ -11,6 +12,7 @@ import {
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CacheIOError, CacheUnsafeError, ParameterError, describe } from './errors.js';
+import { checkSafe, groupId, type TrustedGroup } from './trust.js';
 
 /** Source languages the cache stores; decides the source file extension. */
 export type Language = 'c' | 'c++';
@@ -42,6 +44,12 @@ export class CacheLayout {
    * mount or without write permission). A cache it cannot write still serves hits.
    */
   writable = true;
+  /**
+   * Whether the directory belongs to the group trusted to write it (`openCache`'s `trustedGroup`):
+   * folders are then made group-writable (setgid, so their files keep the group) and published
+   * files group-readable.
+   */
+  groupShared = false;
 
   constructor(dir: string) {
     this.dir = resolve(dir);
@@ -107,15 +115,27 @@ export class CacheLayout {
   }
 }
 
+/** Options of `openCache`. */
+export interface OpenOptions {
+  /**
+   * A group (name or numeric gid) whose members may write the directory: a directory and folders
+   * of that group, writable by it, are accepted (whoever owns them) when this user belongs to it.
+   * Never a directory others can write to.
+   */
+  trustedGroup?: string | undefined;
+}
+
 const opened = new Map<string, CacheLayout>();
 
 /**
  * Create (mode 0700) and check the cache directory `dir`, once per process.
- * Refuses a directory, or one of its folders, that another user owns or can write to,
- * and folders inside the cache that are symlinks.
+ * Refuses a directory, or one of its folders, that another user owns or can write to (unless
+ * `options.trustedGroup` is its group), and folders inside the cache that are symlinks.
+ * A directory this process cannot write is opened read-only: folders missing there are not made,
+ * and the cache reads as holding nothing in them.
  */
-export async function openCache(dir: string): Promise<CacheLayout> {
-  return openCacheSync(dir);
+export async function openCache(dir: string, options: OpenOptions = {}): Promise<CacheLayout> {
+  return openCacheSync(dir, undefined, options);
 }
 
 /**
@@ -123,15 +143,18 @@ export async function openCache(dir: string): Promise<CacheLayout> {
  * synchronously so a cache hit in a fresh process does not wait for the thread pool to start.
  * `known` is a `stat` of `dir` the caller has just made (it spares one more).
  */
-export function openCacheSync(dir: string, known?: Stats): CacheLayout {
+export function openCacheSync(dir: string, known?: Stats, options: OpenOptions = {}): CacheLayout {
   if (typeof dir !== 'string' || dir.length === 0) {
     throw new ParameterError(`Expected a non-empty path for cache.dir but received ${describe(dir)}`);
   }
   const layout = new CacheLayout(dir);
-  const earlier = opened.get(layout.dir);
+  const trusted = options.trustedGroup;
+  const memo = trusted === undefined ? layout.dir : `${layout.dir}\0${trusted}`;
+  const earlier = opened.get(memo);
   if (earlier) return earlier;
-  prepare(layout, known);
-  opened.set(layout.dir, layout);
+  const trust = trusted === undefined ? undefined : { name: trusted, gid: groupId(trusted) };
+  prepare(layout, known, trust);
+  opened.set(memo, layout);
   return layout;
 }
 
@@ -145,9 +168,10 @@ export function forgetOpenedCaches(): void {
 // inside it, so the folders need only be plain directories. A directory others may enter gets
 // an `lstat` and the owner and mode checks per folder. On a network file system every one of
 // these is a round trip to the server, made once per host and job.
-function prepare(layout: CacheLayout, known: Stats | undefined): void {
+function prepare(layout: CacheLayout, known: Stats | undefined, trust: TrustedGroup | undefined): void {
   const info = known ?? statOrMake(layout.dir);
-  checkSafe(layout.dir, info, 'cache directory');
+  checkSafe(layout.dir, info, 'cache directory', trust);
+  layout.groupShared = trust !== undefined && info.gid === trust.gid;
   layout.writable = canWrite(layout.dir);
   const private_ = (info.mode & 0o077) === 0;
   const listed = private_ ? listFolders(layout.dir) : undefined;
@@ -155,8 +179,10 @@ function prepare(layout: CacheLayout, known: Stats | undefined): void {
   for (const name of SUBDIRS) {
     const path = join(layout.dir, name);
     let found: Stats | Dirent | undefined = listed ? listed.get(name) : lstatIfExists(path);
+    // A read-only cache (a site-wide one, a read-only mount) lacking a folder holds nothing there.
+    if (!found && !layout.writable) continue;
     if (!found) {
-      makeDir(path);
+      makeDir(path, layout.groupShared);
       found = lstatSync(path);
       created ||= name === 'lib';
     }
@@ -167,7 +193,7 @@ function prepare(layout: CacheLayout, known: Stats | undefined): void {
           `Folders inside a cache must be plain directories; remove it (dijitso clean) and retry.`,
       );
     }
-    if (!private_) checkSafe(path, found as Stats, 'cache folder');
+    if (!private_) checkSafe(path, found as Stats, 'cache folder', trust);
   }
   // A new cache is far from any size limit: stamp it, so its first publishes skip the size check.
   if (created) {
@@ -235,34 +261,17 @@ function lstatIfExists(path: string): Stats | undefined {
   }
 }
 
-function makeDir(path: string): void {
+function makeDir(path: string, groupShared = false): void {
   try {
     mkdirSync(path, { recursive: true, mode: 0o700 });
+    // Set after making, so that no umask narrows it.
+    if (groupShared) chmodSync(path, 0o2770);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new CacheIOError(
       `Cannot create the cache directory ${path} (${code ?? String(error)}). ` +
         'Choose a writable location with params.cache.dir or DIJITSO_CACHE_DIR.',
       { cause: error },
-    );
-  }
-}
-
-function checkSafe(path: string, info: Stats, what: string): void {
-  const uid = process.getuid?.();
-  if (uid !== undefined && info.uid !== uid) {
-    throw new CacheUnsafeError(
-      path,
-      `Refusing the ${what} ${path}: it is owned by uid ${info.uid}, not by this user (uid ${uid}). ` +
-        'Loading libraries from it would run code another user can plant. Use a directory of your own ' +
-        '(params.cache.dir or DIJITSO_CACHE_DIR).',
-    );
-  }
-  if ((info.mode & 0o022) !== 0) {
-    throw new CacheUnsafeError(
-      path,
-      `Refusing the ${what} ${path}: its mode ${(info.mode & 0o777).toString(8)} lets group or others write to it, ` +
-        `so anyone could plant a library that we would load. Fix it with: chmod go-w ${path}`,
     );
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, open, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, open, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { CacheLayout } from './layout.js';
@@ -79,6 +79,8 @@ export async function publishEntry(layout: CacheLayout, entry: EntryToPublish): 
     }
     await writeSynced(join(staging, 'meta'), encodeMeta(meta));
     moves.push([join(staging, 'meta'), layout.meta(key)], [stagedLib, layout.lib(key)]);
+    // In a cache its group shares, the other members must read what this user publishes.
+    if (layout.groupShared) for (const [from] of moves) await chmod(from, 0o640);
     for (const [from, to] of moves) await rename(from, to);
     return { key, libPath: layout.lib(key), meta };
   } catch (error) {

@@ -20,7 +20,9 @@ export {
   unwritableCacheError,
   sourceExtension,
   type Language,
+  type OpenOptions,
 } from './layout.js';
+export { groupId, inGroup } from './trust.js';
 export { fileSystemKind, type FileSystemKind } from './fs-kind.js';
 export { encodeMeta, decodeMeta, checkMeta, type EntryMeta, type BuildRecord } from './meta.js';
 export { packMsg, unpackMsg, compressFrame, decompressFrame } from './codec.js';

@@ -18,6 +18,12 @@ export interface StatsCounters {
   bytesReceived: number;
   /** Corrupt entries found, moved to `err/` and rebuilt. */
   corruptHealed: number;
+  /** Entries copied into this cache from the shared tier (`cache.shared`) instead of built. */
+  sharedHits: number;
+  /** Bytes read from the shared tier for those copies. */
+  sharedBytes: number;
+  /** Entries of the shared tier found corrupt (never copied). */
+  sharedCorrupt: number;
 }
 
 /** The name of one counter. */
@@ -34,6 +40,9 @@ export const STAT_NAMES: readonly StatName[] = [
   'received',
   'bytesReceived',
   'corruptHealed',
+  'sharedHits',
+  'sharedBytes',
+  'sharedCorrupt',
 ];
 
 /** Counters that are all zero. */

@@ -5,7 +5,7 @@ import type { ResolvedParams } from './params.js';
 
 /** How a `jit()` call that went past the in-memory table got its library. */
 export interface CallOutcome {
-  origin: 'disk' | 'built' | 'received';
+  origin: 'disk' | 'built' | 'received' | 'shared';
   /** Under MPI, this rank's part; a group's build or receipt is counted once, by the rank that did it. */
   role?: Role | undefined;
   /** Under MPI, the bytes this rank's group received. */
@@ -36,6 +36,9 @@ export async function recordJitCall(
   if (origin === 'built' && (role === undefined || role === 'builder')) {
     countStat(layout.dir, 'builds');
     countStat(layout.dir, 'compileSeconds', served.by === 'own' ? served.hit.meta.compileSeconds : 0);
+    published = true;
+  } else if (origin === 'shared' && (role === undefined || role === 'builder')) {
+    // The copy from the shared tier counted its own hit and bytes.
     published = true;
   } else if (origin === 'received' && (role === undefined || role === 'receiver')) {
     countStat(layout.dir, 'received');

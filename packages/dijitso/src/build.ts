@@ -20,6 +20,7 @@ import { loaderReady } from '@dijitso/loader';
 import { JitGenerateError } from './errors.js';
 import { runGenerate, type GenerateFn } from './generate.js';
 import type { JitParams } from './params.js';
+import { copyFromShared, openSharedTier, publishToShared, type SharedTier } from './shared-tier.js';
 
 /** Everything needed to produce one entry. */
 export interface BuildJob {
@@ -32,7 +33,12 @@ export interface BuildJob {
   /** Where an earlier jit result of this process lives: key and library path, or undefined. */
   findLoaded: (signature: string) => { key: string; path: string } | undefined;
   lock: { staleMs: number; timeoutMs?: number | undefined };
+  /** The shared tier behind `layout` (`params.cache.shared`), opened only on a miss in `layout`. */
+  shared?: SharedTier | undefined;
 }
+
+/** Where `obtainEntry` found the entry: the directory, a build, or a copy from the shared tier. */
+export type ObtainedFrom = 'disk' | 'built' | 'shared';
 
 /** A built entry in memory, before it is published: meta, library and lz4 files. */
 export interface BuiltEntry {
@@ -41,43 +47,61 @@ export interface BuiltEntry {
   files: EntryToPublish['files'];
 }
 
-/** How a build hands over what it compiled. */
+/** How a build hands over what it compiled (or copied from the shared tier). */
 export interface BuildControl {
-  /** Gets the entry once it is compiled, before it is published. */
+  /** Gets the entry once it is compiled or read, checked, before it is published. */
   ship?: (entry: BuiltEntry) => void;
 }
 
 /**
- * The entry of `job.key` in `job.layout`, built if no process sharing the directory has it:
- * the lock holder looks again, then generates, compiles and publishes; the others wait and load.
- * `built` is false when the entry was there, or another process published it while this one
+ * The entry of `job.key` in `job.layout`, obtained if no process sharing the directory has it:
+ * the lock holder looks again, then copies it from the shared tier when that holds a valid one,
+ * else generates, compiles and publishes (into the shared tier too). The others wait and load.
+ * `from` is `disk` when the entry was there, or another process published it while this one
  * waited for the lock.
  */
 export async function obtainEntry(
   job: BuildJob,
   control: BuildControl = {},
-): Promise<{ hit: CacheHit; built: boolean }> {
+): Promise<{ hit: CacheHit; from: ObtainedFrom }> {
   const { layout, key } = job;
   const hit = await lookupEntry(layout, key);
-  if (hit) return { hit, built: false };
+  if (hit) return { hit, from: 'disk' };
   if (!layout.writable) throw unwritableCacheError(layout.dir);
+  let from: ObtainedFrom = 'disk';
   const outcome = await buildOnce(
     layout,
     key,
     {
       lookup: (underLock) => lookupEntry(layout, key, { quarantine: underLock }),
-      build: () => buildCounted(job, control),
+      build: async () => {
+        const shared = job.shared && (await openSharedTier(job.shared, layout));
+        const copied =
+          shared &&
+          (await copyFromShared(shared, layout, key, { ship: control.ship, lockStaleMs: job.lock.staleMs }));
+        if (copied) {
+          from = 'shared';
+          return copied;
+        }
+        const built = await buildCounted(job, control);
+        from = 'built';
+        if (shared) await publishToShared(shared, built.entry, job.lock.staleMs);
+        return built.hit;
+      },
     },
     {
       staleMs: job.lock.staleMs,
       ...(job.lock.timeoutMs ? { timeoutMs: job.lock.timeoutMs } : {}),
     },
   );
-  return { hit: outcome.value, built: outcome.built };
+  return { hit: outcome.value, from: outcome.built ? from : 'disk' };
 }
 
 // A failed build is counted and written at once, like a successful one, so `dijitso stats` shows it.
-async function buildCounted(job: BuildJob, control: BuildControl): Promise<CacheHit> {
+async function buildCounted(
+  job: BuildJob,
+  control: BuildControl,
+): Promise<{ hit: CacheHit; entry: EntryToPublish }> {
   try {
     return await buildEntry(job, control);
   } catch (error) {
@@ -88,7 +112,10 @@ async function buildCounted(job: BuildJob, control: BuildControl): Promise<Cache
 }
 
 /** Generate, compile and publish; the caller holds the key's lock. */
-async function buildEntry(job: BuildJob, { ship }: BuildControl): Promise<CacheHit> {
+async function buildEntry(
+  job: BuildJob,
+  { ship }: BuildControl,
+): Promise<{ hit: CacheHit; entry: EntryToPublish }> {
   const { layout, key, signature } = job;
   const code = await runGenerate(job.generate, { signature, params: job.params });
   const dependencies = code.dependencies.map((dependency) => {
@@ -157,5 +184,5 @@ async function buildEntry(job: BuildJob, { ship }: BuildControl): Promise<CacheH
     entry.sha256 = meta.sha256;
     ship({ meta, lib: entry.lib, files: entry.files });
   }
-  return publishEntry(layout, entry);
+  return { hit: await publishEntry(layout, entry), entry };
 }

@@ -53,7 +53,7 @@ export class CollectiveCallWork {
       build: async (ship) => {
         const obtained = await obtainEntry(job, { ship: (entry) => ship(entryFrame(key, entry)) });
         this.#published = obtained.hit;
-        return obtained.built;
+        return obtained.from;
       },
       readEntry: async () => {
         const hit = this.#own ?? (await lookupEntry(layout, key));

@@ -25,7 +25,7 @@ import type { GenerateFn } from './generate.js';
 import { resolveParams, type JitParams, type ResolvedParams } from './params.js';
 
 /** Where a library came from. */
-export type Origin = 'memory' | 'disk' | 'built' | 'received';
+export type Origin = 'memory' | 'disk' | 'built' | 'received' | 'shared';
 
 /** Arguments of `jit()`. */
 export interface JitOptions {
@@ -33,7 +33,8 @@ export interface JitOptions {
   signature: string;
   /**
    * Produces the code; called only on a miss, by the process that builds: under MPI only on a rank
-   * whose group the strategy makes build, and only when no cache directory of the job holds the code.
+   * whose group the strategy makes build, and only when no cache directory of the job, nor the shared
+   * tier (`params.cache.shared`), holds the code.
    */
   generate: GenerateFn;
   /** Cache and build parameters, over the config files and the environment. */
@@ -187,6 +188,10 @@ function prepare(call: CheckedCall): PreparedCall {
     generate: call.generate,
     params: call.params ?? {},
     findLoaded: (dependency) => table.get(dependency),
+    shared:
+      params.cache.shared === undefined
+        ? undefined
+        : { dir: params.cache.shared, trustedGroup: params.cache.trustedGroup },
     lock: {
       staleMs: params.cache.lockStaleMs,
       timeoutMs: earliest(params.cache.lockTimeoutMs, timeout),
@@ -220,7 +225,7 @@ async function jitAlone({ queued, cache }: PreparedCall): Promise<JitResult> {
   const result: Omit<JitResult, 'lib' | 'path'> & CallOutcome = {
     signature,
     key,
-    origin: obtained.built ? 'built' : 'disk',
+    origin: obtained.from,
   };
   const lib = await loadServed(served, signature);
   table.set({ signature, key, lib, path: served.libPath, cacheDir: layout.dir, countAs: 1, fingerprint });

@@ -17,6 +17,17 @@ export interface CacheParams {
    * `"5G"`, 0 for no limit. Enforced now and then after a build by evicting least-recently-used entries.
    */
   maxSize?: number | string;
+  /**
+   * A second, persistent cache directory behind `dir` (default `$DIJITSO_SHARED_CACHE_DIR`): on a
+   * cluster the shared file system that survives the job, `dir` being the fast node-local disk.
+   * Lookup order: memory, `dir`, this tier, build; a build is published to both. It may be read-only.
+   */
+  shared?: string;
+  /**
+   * A group (name or numeric gid) trusted to write the shared tier: a shared tier of that group,
+   * writable by it, is accepted when this user belongs to it. Never one that others can write to.
+   */
+  trustedGroup?: string;
 }
 
 /** Every parameter of `jit()`; all optional. */
@@ -27,14 +38,22 @@ export interface JitParams {
 
 /** Parameters with every layer applied. */
 export interface ResolvedParams {
-  cache: { dir: string; lockStaleMs: number; lockTimeoutMs: number | undefined; maxSize: number };
+  cache: {
+    dir: string;
+    lockStaleMs: number;
+    lockTimeoutMs: number | undefined;
+    maxSize: number;
+    shared: string | undefined;
+    trustedGroup: string | undefined;
+  };
   build: BuildParams;
 }
 
 /** Where each parameter's value came from, keyed `section.name`. */
 export type ParamSources = Record<string, string>;
 
-const CACHE_KEYS = ['dir', 'lockStaleMs', 'lockTimeoutMs', 'maxSize'] as const;
+const CACHE_KEYS = ['dir', 'lockStaleMs', 'lockTimeoutMs', 'maxSize', 'shared', 'trustedGroup'] as const;
+const PATH_KEYS: readonly string[] = ['dir', 'shared'];
 /** The default of `cache.maxSize`, as ccache's. */
 export const DEFAULT_MAX_SIZE = '5G';
 const SECTIONS = ['cache', 'build'] as const;
@@ -69,16 +88,27 @@ function checkCacheParams(value: unknown, where: string): void {
       );
     }
     if (content === undefined) continue;
-    if (name === 'dir' && (typeof content !== 'string' || content.length === 0)) {
-      throw new ParameterError(
-        `Expected a non-empty path for ${where}.dir but received ${describe(content)}`,
-      );
+    if (PATH_KEYS.includes(name)) {
+      if (typeof content !== 'string' || content.length === 0) {
+        throw new ParameterError(
+          `Expected a non-empty path for ${where}.${name} but received ${describe(content)}`,
+        );
+      }
+      continue;
+    }
+    if (name === 'trustedGroup') {
+      if (typeof content !== 'string' || !/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/.test(content)) {
+        throw new ParameterError(
+          `Expected a group name or numeric gid for ${where}.trustedGroup but received ${describe(content)}`,
+        );
+      }
+      continue;
     }
     if (name === 'maxSize') {
       parseSize(content as number | string, `${where}.maxSize`);
       continue;
     }
-    if (name !== 'dir' && (typeof content !== 'number' || !Number.isFinite(content) || content <= 0)) {
+    if (typeof content !== 'number' || !Number.isFinite(content) || content <= 0) {
       throw new ParameterError(
         `Expected a positive number of milliseconds for ${where}.${name} but received ${describe(content)}`,
       );
@@ -131,6 +161,7 @@ export function forgetConfigFiles(): void {
  */
 export const PARAMETER_ENVIRONMENT: readonly string[] = [
   'DIJITSO_CACHE_DIR',
+  'DIJITSO_SHARED_CACHE_DIR',
   'DIJITSO_CONFIG',
   'CC',
   'CXX',
@@ -145,7 +176,8 @@ export function defaultCacheDir(): string {
 }
 
 /**
- * Apply the layers: defaults ← config files ← environment (`DIJITSO_CACHE_DIR`, `CC`, `CXX`) ← the call.
+ * Apply the layers: defaults ← config files ← environment (`DIJITSO_CACHE_DIR`,
+ * `DIJITSO_SHARED_CACHE_DIR`, `CC`, `CXX`) ← the call.
  * Returns the parameters and where each set value came from.
  */
 export function resolveParams(callParams?: JitParams): { params: ResolvedParams; sources: ParamSources } {
@@ -182,13 +214,18 @@ export function resolveParams(callParams?: JitParams): { params: ResolvedParams;
   const env = process.env;
   apply(
     {
-      cache: env.DIJITSO_CACHE_DIR ? { dir: env.DIJITSO_CACHE_DIR } : {},
+      cache: {
+        ...(env.DIJITSO_CACHE_DIR ? { dir: env.DIJITSO_CACHE_DIR } : {}),
+        ...(env.DIJITSO_SHARED_CACHE_DIR ? { shared: env.DIJITSO_SHARED_CACHE_DIR } : {}),
+      },
       build: { ...(env.CC ? { cc: env.CC } : {}), ...(env.CXX ? { cxx: env.CXX } : {}) },
     },
     'environment',
   );
   apply(call, 'call');
   cache.dir = resolve(cache.dir as string);
+  cache.shared = cache.shared === undefined ? undefined : resolve(cache.shared as string);
+  cache.trustedGroup ??= undefined;
   cache.maxSize = parseSize(cache.maxSize as number | string, 'cache.maxSize');
   return {
     params: {

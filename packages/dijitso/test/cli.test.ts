@@ -20,7 +20,7 @@ interface Run {
 /** Run the real `dijitso` executable. */
 function dijitso(...args: string[]): Promise<Run> {
   const env = { ...process.env };
-  for (const name of ['DIJITSO_CACHE_DIR', 'DIJITSO_CONFIG']) delete env[name];
+  for (const name of ['DIJITSO_CACHE_DIR', 'DIJITSO_SHARED_CACHE_DIR', 'DIJITSO_CONFIG']) delete env[name];
   return new Promise((resolve) => {
     execFile(process.execPath, [BIN, ...args], { env }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;

@@ -8,7 +8,7 @@ import { tempDir } from './helpers.js';
 
 const saved = { ...process.env };
 afterEach(() => {
-  for (const name of ['DIJITSO_CACHE_DIR', 'DIJITSO_CONFIG', 'CC', 'CXX']) {
+  for (const name of ['DIJITSO_CACHE_DIR', 'DIJITSO_SHARED_CACHE_DIR', 'DIJITSO_CONFIG', 'CC', 'CXX']) {
     if (saved[name] === undefined) delete process.env[name];
     else process.env[name] = saved[name];
   }
@@ -70,4 +70,28 @@ test('a config file with an unknown key or bad JSON is named in the error', asyn
   forgetConfigFiles();
   process.env.DIJITSO_CONFIG = join(dir, 'missing.json');
   assert.throws(() => resolveParams(), /Cannot read the config file .*missing\.json named by DIJITSO_CONFIG/);
+});
+
+test('cache.shared is layered like cache.dir: config file, then DIJITSO_SHARED_CACHE_DIR, then the call', async () => {
+  const dir = await tempDir();
+  const config = join(dir, 'config.json');
+  await writeFile(config, JSON.stringify({ cache: { shared: join(dir, 'site'), trustedGroup: 'science' } }));
+  process.env.DIJITSO_CONFIG = config;
+  delete process.env.DIJITSO_SHARED_CACHE_DIR;
+  let { params, sources } = resolveParams();
+  assert.equal(params.cache.shared, join(dir, 'site'));
+  assert.equal(params.cache.trustedGroup, 'science');
+  assert.equal(sources['cache.shared'], `config file ${config}`);
+  process.env.DIJITSO_SHARED_CACHE_DIR = join(dir, 'from-env');
+  ({ params, sources } = resolveParams());
+  assert.equal(params.cache.shared, join(dir, 'from-env'));
+  assert.equal(sources['cache.shared'], 'environment');
+  ({ params } = resolveParams({ cache: { shared: join(dir, 'from-call') } }));
+  assert.equal(params.cache.shared, join(dir, 'from-call'));
+  assert.throws(() => resolveParams({ cache: { shared: '' } }), /non-empty path for params.cache.shared/);
+  assert.throws(() => resolveParams({ cache: { trustedGroup: 'a b' } }), /group name or numeric gid/);
+  forgetConfigFiles();
+  delete process.env.DIJITSO_CONFIG;
+  delete process.env.DIJITSO_SHARED_CACHE_DIR;
+  assert.equal(resolveParams().params.cache.shared, undefined);
 });

@@ -11,7 +11,7 @@ import type { CollectiveOrigin, CollectiveSteps, Role } from './protocol.js';
 import type { Plan } from './strategies/types.js';
 import type { Topology } from './topology.js';
 
-export const ORIGINS: CollectiveOrigin[] = ['disk', 'built', 'received'];
+export const ORIGINS: CollectiveOrigin[] = ['disk', 'built', 'received', 'shared'];
 
 /** What a group's leader reports of one call at the end of a round. */
 export interface GroupReport {
@@ -51,8 +51,8 @@ export class LeaderCall {
           handedOver();
         })
         .then(
-          (compiled) => {
-            if (!compiled) this.#origin = 'disk';
+          (obtained) => {
+            this.#origin = obtained;
           },
           (cause: unknown) => this.#fail(cause),
         )

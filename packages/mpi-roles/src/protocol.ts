@@ -9,7 +9,7 @@ import type { Topology } from './topology.js';
 import { LeaderCall, ORIGINS, type GroupReport } from './leader-steps.js';
 
 /** How this rank's group got the library. */
-export type CollectiveOrigin = 'disk' | 'built' | 'received';
+export type CollectiveOrigin = 'disk' | 'built' | 'received' | 'shared';
 
 /** What this rank did in the call. */
 export type Role = 'builder' | 'sender' | 'receiver' | 'leader' | 'member';
@@ -19,12 +19,13 @@ export interface CollectiveSteps {
   /** Does this group's directory hold a valid entry? */
   lookup(): Promise<boolean>;
   /**
-   * Build and publish into this group's directory; resolves true when this rank compiled, false
-   * when another process sharing the directory published the entry meanwhile. A build that holds
-   * the entry in memory before publishing it may hand it to `ship`: a sending leader broadcasts it
-   * at once, so the receivers publish while this directory does.
+   * Build and publish into this group's directory; resolves `built` when this rank compiled,
+   * `shared` when it obtained the entry without compiling from a store of the caller's (the shared
+   * tier), `disk` when another process sharing the directory published the entry meanwhile. A build
+   * that holds the entry in memory before publishing it may hand it to `ship`: a sending leader
+   * broadcasts it at once, so the receivers publish while this directory does.
    */
-  build(ship: (frame: EntryFrame) => void): Promise<boolean>;
+  build(ship: (frame: EntryFrame) => void): Promise<'built' | 'shared' | 'disk'>;
   /** Read this group's entry for shipping. */
   readEntry(): Promise<EntryFrame>;
   /** Verify and publish a received entry into this group's directory. */

@@ -28,6 +28,10 @@ class Disks {
   publishedElsewhere = new Set<string>();
   /** Set: builds hand their entry over, then wait for this before they end. */
   shipThenWait?: () => Promise<void>;
+  /** Set: a builder obtains the entry from the caller's shared tier instead of compiling. */
+  sharedHolds = false;
+  /** Builders that obtained the entry from the shared tier. */
+  sharedReads = 0;
   constructor(readonly failBuild?: string) {}
 
   steps(dir: string): CollectiveSteps {
@@ -36,7 +40,12 @@ class Disks {
       build: async (ship) => {
         if (this.publishedElsewhere.has(dir)) {
           this.held.set(dir, true);
-          return false;
+          return 'disk';
+        }
+        if (this.sharedHolds) {
+          this.sharedReads += 1;
+          this.held.set(dir, true);
+          return 'shared';
         }
         this.builds += 1;
         if (this.failBuild) throw new DijitsoError('JIT_COMPILE_FAILED', this.failBuild);
@@ -45,7 +54,7 @@ class Disks {
           await this.shipThenWait();
         }
         this.held.set(dir, true);
-        return true;
+        return 'built';
       },
       readEntry: async () => {
         this.readEntries += 1;
@@ -124,6 +133,21 @@ test('a builder that finds the entry published by another process under its lock
   assert.deepEqual(
     outcomes.map((o) => o.origin),
     ['disk', 'disk', 'received', 'received', 'received', 'received'],
+  );
+  assert.equal(outcomes[0]!.role, 'builder');
+  assert.ok(outcomes.every((o) => o.builds === 0));
+});
+
+test('root: a builder that obtains the entry from a shared tier reports shared; it is read once and shipped', async () => {
+  const disks = new Disks();
+  disks.sharedHolds = true;
+  const outcomes = values(await job(rootStrategy, disks));
+  assert.equal(disks.builds, 0);
+  assert.equal(disks.sharedReads, 1);
+  assert.equal(disks.published, 2);
+  assert.deepEqual(
+    outcomes.map((o) => o.origin),
+    ['shared', 'shared', 'received', 'received', 'received', 'received'],
   );
   assert.equal(outcomes[0]!.role, 'builder');
   assert.ok(outcomes.every((o) => o.builds === 0));

@@ -30,6 +30,10 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
     value: 'DIR',
     help: 'the cache directory (default: $DIJITSO_CACHE_DIR, else the config files, else ~/.cache/dijitso)',
   },
+  {
+    name: 'shared',
+    help: 'work on the shared tier (cache.shared, $DIJITSO_SHARED_CACHE_DIR) instead of the cache directory',
+  },
   { name: 'help', short: 'h', help: 'show help (dijitso COMMAND --help for one command)' },
   { name: 'version', short: 'V', help: 'print the version' },
 ];

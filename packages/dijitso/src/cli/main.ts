@@ -111,14 +111,25 @@ function makeContext(positionals: string[], options: Record<string, string | tru
     io,
     out: (text) => io.stdout.write(text + '\n'),
     params,
-    cache: () => (layout ??= openCache(params().params.cache.dir)),
+    cache: () => (layout ??= openTier(params().params.cache, options.shared === true)),
     progress: (label) => progressBar(label, io.stderr),
   };
 }
 
+// The tier a command works on: the cache directory, or with --shared the shared tier.
+async function openTier(cache: ResolvedParams['cache'], shared: boolean): Promise<CacheLayout> {
+  if (!shared) return openCache(cache.dir);
+  if (cache.shared === undefined) {
+    throw new UsageError(
+      'The option --shared needs a shared tier: set cache.shared in a config file or DIJITSO_SHARED_CACHE_DIR.',
+    );
+  }
+  return openCache(cache.shared, { trustedGroup: cache.trustedGroup });
+}
+
 function overallHelp(): string {
   return [
-    'Usage: dijitso [--cache-dir DIR] COMMAND [options] [arguments]',
+    'Usage: dijitso [--cache-dir DIR] [--shared] COMMAND [options] [arguments]',
     '',
     'Inspect, search, extract, size-limit and clean the dijitso cache.',
     '',

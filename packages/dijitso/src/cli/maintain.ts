@@ -74,6 +74,11 @@ export const statsCommand: Command = {
         ['compile time', `${c.compileSeconds.toFixed(2)} s`],
         ['received over MPI', `${count(c.received, 'entry', 'entries')}, ${formatBytes(c.bytesReceived)}`],
         ['corrupt entries healed', String(c.corruptHealed)],
+        [
+          'copied from the shared tier',
+          `${count(c.sharedHits, 'entry', 'entries')}, ${formatBytes(c.sharedBytes)}`,
+        ],
+        ['corrupt in the shared tier', String(c.sharedCorrupt)],
         ['entries', String(summary.entries)],
         [
           'total size',
