@@ -8,7 +8,7 @@
 // Every rank checks its library; rank 0 prints one line: "jobs: <mode> <signature> <origins>".
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, chmodSync, writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { jit } from 'dijitso';
@@ -34,9 +34,14 @@ if (mode === 'listed' && firstOnHost) {
 const build = {};
 if (mode === 'slow' && Number(seconds) > 0) {
   const wrapper = join('/tmp', `dijitso-slow-cxx-${seconds}`);
+  // Made once and never rewritten: the key covers the compiler file's mtime, and two jobs at once
+  // must agree on it.
   if (firstOnHost) {
-    writeFileSync(wrapper, `#!/bin/sh\nsleep ${seconds}\nexec c++ "$@"\n`);
-    chmodSync(wrapper, 0o755);
+    try {
+      writeFileSync(wrapper, `#!/bin/sh\nsleep ${seconds}\nexec c++ "$@"\n`, { flag: 'wx', mode: 0o755 });
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
   }
   build.cxx = wrapper;
 }
