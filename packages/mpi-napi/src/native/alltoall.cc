@@ -124,10 +124,6 @@ class AlltoallOp : public Op {
   State state_ = State::kStart;
 };
 
-MPI_Comm CommArg(const Napi::CallbackInfo& info) {
-  return CommFromHandle(info[0].As<Napi::Number>().Uint32Value());
-}
-
 
 // Arguments: handle, rank, size, an array of size Buffers.
 std::unique_ptr<Op> MakeAlltoall(const Napi::CallbackInfo& info, bool synchronous) {
@@ -139,24 +135,12 @@ std::unique_ptr<Op> MakeAlltoall(const Napi::CallbackInfo& info, bool synchronou
 }
 
 
-template <std::unique_ptr<Op> (*Make)(const Napi::CallbackInfo&, bool)>
-Napi::Value Sync(const Napi::CallbackInfo& info) {
-  return RunSync(info.Env(), Make(info, true));
-}
-
-// The callback is the last argument.
-template <std::unique_ptr<Op> (*Make)(const Napi::CallbackInfo&, bool)>
-Napi::Value Async(const Napi::CallbackInfo& info) {
-  RunAsync(info.Env(), Make(info, false), info[info.Length() - 1].As<Napi::Function>());
-  return info.Env().Undefined();
-}
-
 
 }  // namespace
 
 void InitAlltoall(Napi::Env env, Napi::Object exports) {
-  exports.Set("alltoallSync", Napi::Function::New(env, Sync<MakeAlltoall>));
-  exports.Set("alltoallAsync", Napi::Function::New(env, Async<MakeAlltoall>));
+  exports.Set("alltoallSync", Napi::Function::New(env, SyncCall<MakeAlltoall>));
+  exports.Set("alltoallAsync", Napi::Function::New(env, AsyncCall<MakeAlltoall>));
 }
 
 }  // namespace mpinapi

@@ -86,10 +86,6 @@ class ReduceOp : public SingleRequestOp {
   size_t bytes_ = 0;
 };
 
-MPI_Comm CommArg(const Napi::CallbackInfo& info) {
-  return CommFromHandle(info[0].As<Napi::Number>().Uint32Value());
-}
-
 std::unique_ptr<Op> MakeBarrier(const Napi::CallbackInfo& info) { return std::make_unique<BarrierOp>(CommArg(info)); }
 
 // Arguments: handle, root (-1 for allreduce), receives, element type, op, value (a number or a

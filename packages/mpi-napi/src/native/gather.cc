@@ -185,10 +185,6 @@ class GatherOp : public Op {
   State state_ = State::kStart;
 };
 
-MPI_Comm CommArg(const Napi::CallbackInfo& info) {
-  return CommFromHandle(info[0].As<Napi::Number>().Uint32Value());
-}
-
 // Arguments: handle, root (-1 for allgather), rank, size, data.
 std::unique_ptr<Op> MakeGather(const Napi::CallbackInfo& info, bool synchronous) {
   Napi::Buffer<uint8_t> data = info[4].As<Napi::Buffer<uint8_t>>();

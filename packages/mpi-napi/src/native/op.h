@@ -113,4 +113,22 @@ Napi::Value RunSync(Napi::Env env, std::unique_ptr<Op> op);
 // callback(error, result) is called exactly once, possibly before RunAsync returns.
 void RunAsync(Napi::Env env, std::unique_ptr<Op> op, Napi::Function callback);
 
+// The communicator of a call whose first argument is its handle.
+inline MPI_Comm CommArg(const Napi::CallbackInfo& info) {
+  return CommFromHandle(info[0].As<Napi::Number>().Uint32Value());
+}
+
+// The native functions of an Op that `Make` builds from a call's arguments: the blocking form,
+// and the async one, whose callback is the last argument.
+template <std::unique_ptr<Op> (*Make)(const Napi::CallbackInfo&, bool)>
+Napi::Value SyncCall(const Napi::CallbackInfo& info) {
+  return RunSync(info.Env(), Make(info, true));
+}
+
+template <std::unique_ptr<Op> (*Make)(const Napi::CallbackInfo&, bool)>
+Napi::Value AsyncCall(const Napi::CallbackInfo& info) {
+  RunAsync(info.Env(), Make(info, false), info[info.Length() - 1].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
 }  // namespace mpinapi

@@ -177,10 +177,6 @@ class ProbeOp : public Op {
   bool found_ = false;
 };
 
-MPI_Comm CommArg(const Napi::CallbackInfo& info) {
-  return CommFromHandle(info[0].As<Napi::Number>().Uint32Value());
-}
-
 int IntArg(const Napi::CallbackInfo& info, size_t index) { return info[index].As<Napi::Number>().Int32Value(); }
 
 // Arguments: handle, data, dest, tag.
@@ -209,18 +205,6 @@ std::unique_ptr<Op> MakeProbe(const Napi::CallbackInfo& info, bool) {
   return std::make_unique<ProbeOp>(CommArg(info), IntArg(info, 1), IntArg(info, 2));
 }
 
-template <std::unique_ptr<Op> (*Make)(const Napi::CallbackInfo&, bool)>
-Napi::Value Sync(const Napi::CallbackInfo& info) {
-  return RunSync(info.Env(), Make(info, true));
-}
-
-// The callback is the last argument.
-template <std::unique_ptr<Op> (*Make)(const Napi::CallbackInfo&, bool)>
-Napi::Value Async(const Napi::CallbackInfo& info) {
-  RunAsync(info.Env(), Make(info, false), info[info.Length() - 1].As<Napi::Function>());
-  return info.Env().Undefined();
-}
-
 // The largest tag this MPI accepts (the MPI_TAG_UB attribute of MPI_COMM_WORLD).
 Napi::Value TagUpperBound(const Napi::CallbackInfo& info) {
   int* value = nullptr;
@@ -232,12 +216,12 @@ Napi::Value TagUpperBound(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitP2p(Napi::Env env, Napi::Object exports) {
-  exports.Set("sendSync", Napi::Function::New(env, Sync<MakeSend>));
-  exports.Set("sendAsync", Napi::Function::New(env, Async<MakeSend>));
-  exports.Set("recvSync", Napi::Function::New(env, Sync<MakeRecv>));
-  exports.Set("recvAsync", Napi::Function::New(env, Async<MakeRecv>));
-  exports.Set("probeSync", Napi::Function::New(env, Sync<MakeProbe>));
-  exports.Set("probeAsync", Napi::Function::New(env, Async<MakeProbe>));
+  exports.Set("sendSync", Napi::Function::New(env, SyncCall<MakeSend>));
+  exports.Set("sendAsync", Napi::Function::New(env, AsyncCall<MakeSend>));
+  exports.Set("recvSync", Napi::Function::New(env, SyncCall<MakeRecv>));
+  exports.Set("recvAsync", Napi::Function::New(env, AsyncCall<MakeRecv>));
+  exports.Set("probeSync", Napi::Function::New(env, SyncCall<MakeProbe>));
+  exports.Set("probeAsync", Napi::Function::New(env, AsyncCall<MakeProbe>));
   exports.Set("tagUpperBound", Napi::Function::New(env, TagUpperBound));
 }
 

@@ -143,10 +143,6 @@ class ScatterOp : public Op {
   State state_ = State::kStart;
 };
 
-MPI_Comm CommArg(const Napi::CallbackInfo& info) {
-  return CommFromHandle(info[0].As<Napi::Number>().Uint32Value());
-}
-
 
 // Arguments: handle, root, rank, size, an array of size Buffers (root) or null.
 std::unique_ptr<Op> MakeScatter(const Napi::CallbackInfo& info, bool synchronous) {
@@ -159,24 +155,12 @@ std::unique_ptr<Op> MakeScatter(const Napi::CallbackInfo& info, bool synchronous
 }
 
 
-template <std::unique_ptr<Op> (*Make)(const Napi::CallbackInfo&, bool)>
-Napi::Value Sync(const Napi::CallbackInfo& info) {
-  return RunSync(info.Env(), Make(info, true));
-}
-
-// The callback is the last argument.
-template <std::unique_ptr<Op> (*Make)(const Napi::CallbackInfo&, bool)>
-Napi::Value Async(const Napi::CallbackInfo& info) {
-  RunAsync(info.Env(), Make(info, false), info[info.Length() - 1].As<Napi::Function>());
-  return info.Env().Undefined();
-}
-
 
 }  // namespace
 
 void InitScatter(Napi::Env env, Napi::Object exports) {
-  exports.Set("scatterSync", Napi::Function::New(env, Sync<MakeScatter>));
-  exports.Set("scatterAsync", Napi::Function::New(env, Async<MakeScatter>));
+  exports.Set("scatterSync", Napi::Function::New(env, SyncCall<MakeScatter>));
+  exports.Set("scatterAsync", Napi::Function::New(env, AsyncCall<MakeScatter>));
 }
 
 }  // namespace mpinapi
