@@ -63,20 +63,7 @@ class AlltoallOp : public Op {
 
   // { data, lengths }: every received message back to back, in rank order.
   Napi::Value Result(Napi::Env env) override {
-    Napi::Object result = Napi::Object::New(env);
-    Napi::Array lengths = Napi::Array::New(env, receiveLengths_.size());
-    for (size_t i = 0; i < receiveLengths_.size(); ++i) {
-      lengths.Set(i, Napi::Number::New(env, static_cast<double>(receiveLengths_[i])));
-    }
-    result.Set("lengths", lengths);
-    if (block_ == nullptr) {
-      result.Set("data", Napi::Buffer<uint8_t>::New(env, 0));
-    } else {
-      Block* block = block_;
-      block_ = nullptr;
-      result.Set("data", WrapBlock(env, block, total_));
-    }
-    return result;
+    return LengthsAndData(env, receiveLengths_, &block_, total_);
   }
 
  protected:

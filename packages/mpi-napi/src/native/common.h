@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace mpinapi {
 
@@ -37,6 +38,9 @@ Block* AcquireBlock(size_t bytes);
 uint8_t* BlockData(Block* block);
 void ReleaseBlock(Block* block);
 Napi::Buffer<uint8_t> WrapBlock(Napi::Env env, Block* block, size_t length);
+// { lengths, data } of a call that received several messages into one block: data is the block
+// (handed over to the Buffer, so *block becomes null), or an empty Buffer when nothing came.
+Napi::Object LengthsAndData(Napi::Env env, const std::vector<size_t>& lengths, Block** block, size_t total);
 
 // Tunables, set by configure() from environment.ts (which holds the defaults) before any
 // collective runs. Each rank's own: none has to agree across ranks.

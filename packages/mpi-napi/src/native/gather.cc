@@ -73,18 +73,7 @@ class GatherOp : public Op {
   // { data, lengths } where this rank receives; null on the non-root ranks of a gather.
   Napi::Value Result(Napi::Env env) override {
     if (!Receives()) return env.Null();
-    Napi::Object result = Napi::Object::New(env);
-    Napi::Array lengths = Napi::Array::New(env, lengths_.size());
-    for (size_t i = 0; i < lengths_.size(); ++i) lengths.Set(i, Napi::Number::New(env, double(lengths_[i])));
-    result.Set("lengths", lengths);
-    if (block_ == nullptr) {
-      result.Set("data", Napi::Buffer<uint8_t>::New(env, 0));
-    } else {
-      Block* block = block_;
-      block_ = nullptr;
-      result.Set("data", WrapBlock(env, block, total_));
-    }
-    return result;
+    return LengthsAndData(env, lengths_, &block_, total_);
   }
 
  private:

@@ -100,4 +100,19 @@ Napi::Buffer<uint8_t> WrapBlock(Napi::Env env, Block* block, size_t length) {
       env, block->data, length, [](Napi::Env, uint8_t*, Block* owned) { ReleaseBlock(owned); }, block);
 }
 
+Napi::Object LengthsAndData(Napi::Env env, const std::vector<size_t>& lengths, Block** block, size_t total) {
+  Napi::Object result = Napi::Object::New(env);
+  Napi::Array array = Napi::Array::New(env, lengths.size());
+  for (size_t i = 0; i < lengths.size(); ++i) array.Set(i, Napi::Number::New(env, static_cast<double>(lengths[i])));
+  result.Set("lengths", array);
+  if (*block == nullptr) {
+    result.Set("data", Napi::Buffer<uint8_t>::New(env, 0));
+  } else {
+    Block* taken = *block;
+    *block = nullptr;
+    result.Set("data", WrapBlock(env, taken, total));
+  }
+  return result;
+}
+
 }  // namespace mpinapi
