@@ -22,7 +22,7 @@ import type { ServedEntry } from './collective.js';
 import { CallRounds, type QueuedCall } from './rounds.js';
 import { loadServed } from './load.js';
 import type { GenerateFn } from './generate.js';
-import { resolveParams, type JitParams, type ResolvedParams } from './params.js';
+import { resolveParams, type JitParams } from './params.js';
 
 /** Where a library came from. */
 export type Origin = 'memory' | 'disk' | 'built' | 'received' | 'shared';
@@ -143,9 +143,9 @@ function checkOptions(options: unknown): CheckedCall {
  */
 export async function jit(options: JitOptions): Promise<JitResult> {
   const call = checkOptions(options);
-  const prepared = prepare(call);
-  if (call.comm === undefined) return prepared.fromMemory() ?? jitAlone(prepared);
-  return roundsOf(call.comm).submit(prepared.queued);
+  const queued = prepare(call);
+  if (call.comm === undefined) return fromMemory(queued) ?? jitAlone(queued);
+  return roundsOf(call.comm).submit(queued);
 }
 
 /**
@@ -165,13 +165,7 @@ export async function jitAll(
 }
 
 /** A checked call with its parameters resolved: its key, directory and build job. */
-interface PreparedCall {
-  queued: QueuedCall;
-  cache: ResolvedParams['cache'];
-  fromMemory(): JitResult | undefined;
-}
-
-function prepare(call: CheckedCall): PreparedCall {
+function prepare(call: CheckedCall): QueuedCall {
   const { signature, comm, timeout } = call;
   const { params } = resolveParams(call.params);
   const build = effectiveBuild(params.build);
@@ -197,7 +191,7 @@ function prepare(call: CheckedCall): PreparedCall {
       timeoutMs: earliest(params.cache.lockTimeoutMs, timeout),
     },
   };
-  const queued: QueuedCall = {
+  return {
     key,
     signature,
     fingerprint,
@@ -206,8 +200,8 @@ function prepare(call: CheckedCall): PreparedCall {
     hostSpecific: isHostSpecific(build),
     timeout,
     job,
+    cache: params.cache,
   };
-  return { queued, cache: params.cache, fromMemory: () => fromMemory(queued) };
 }
 
 function fromMemory({ signature, key, fingerprint }: QueuedCall): JitResult | undefined {
@@ -217,8 +211,8 @@ function fromMemory({ signature, key, fingerprint }: QueuedCall): JitResult | un
   return { lib: loaded.lib, signature, key, path: loaded.path, origin: 'memory' };
 }
 
-async function jitAlone({ queued, cache }: PreparedCall): Promise<JitResult> {
-  const { signature, key, dir, job, fingerprint } = queued;
+async function jitAlone(queued: QueuedCall): Promise<JitResult> {
+  const { signature, key, dir, job, fingerprint, cache } = queued;
   const layout = await openCache(dir);
   const obtained = await obtainEntry({ ...job, layout });
   const served: ServedEntry = { by: 'own', hit: obtained.hit, libPath: obtained.hit.libPath };
@@ -248,8 +242,7 @@ function roundsOf(comm: Communicator): CallRounds<JitResult> {
         const { origin, role, receivedBytes, builds } = outcome;
         const result = { signature, key, origin, role, receivedBytes, builds };
         table.set({ signature, key, lib, path: served.libPath, cacheDir: layout.dir, countAs, fingerprint });
-        const { params } = resolveParams(call.job.params);
-        await recordJitCall(layout, served, result, countAs, params.cache);
+        await recordJitCall(layout, served, result, countAs, call.cache);
         return { ...result, lib, path: served.libPath };
       },
     });

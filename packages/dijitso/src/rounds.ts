@@ -14,6 +14,7 @@ import {
   type Topology,
 } from '@dijitso/mpi-roles';
 import type { BuildJob } from './build.js';
+import type { ResolvedParams } from './params.js';
 import { CollectiveCallWork, meetOthers, type ServedEntry } from './collective.js';
 import { completeRound, type RoundWork } from './round-completion.js';
 import { PerCommunicator } from './per-comm.js';
@@ -29,6 +30,8 @@ export interface QueuedCall {
   hostSpecific: boolean;
   timeout: number | undefined;
   job: Omit<BuildJob, 'layout'>;
+  /** The call's resolved cache parameters (for its statistics and size limit). */
+  cache: ResolvedParams['cache'];
 }
 
 /** What a round made of a call that was not served from memory. */
