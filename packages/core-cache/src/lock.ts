@@ -7,7 +7,7 @@ type LockModule = typeof import('proper-lockfile');
 let lockModule: LockModule | undefined;
 
 // proper-lockfile is only needed on a miss (or by the tools): a hit does not load it.
-async function lockfile(): Promise<LockModule> {
+export async function lockfile(): Promise<LockModule> {
   lockModule ??= ((await import('proper-lockfile')) as unknown as { default: LockModule }).default;
   return lockModule;
 }

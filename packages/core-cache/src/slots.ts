@@ -1,14 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-type LockModule = typeof import('proper-lockfile');
-let lockModule: LockModule | undefined;
-
-async function lockfile(): Promise<LockModule> {
-  lockModule ??= ((await import('proper-lockfile')) as unknown as { default: LockModule }).default;
-  return lockModule;
-}
+import { lockfile } from './lock.js';
 
 /**
  * The CPUs this process may use: `os.availableParallelism()` (the affinity mask), bounded by a
