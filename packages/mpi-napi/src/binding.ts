@@ -125,32 +125,35 @@ export interface NativeBinding {
   ): void;
   sendSync(handle: number, data: Buffer, dest: number, tag: number): void;
   sendAsync(handle: number, data: Buffer, dest: number, tag: number, done: NativeCallback<void>): void;
-  /** data is the length when the message landed in into. */
-  recvSync(handle: number, source: number, tag: number, into: Buffer | null): NativeReceived;
+  /**
+   * The length when the message landed in into, else a new Buffer; the message's source and tag
+   * are written to envelope ([source, tag]) before it returns or calls done.
+   */
+  recvSync(
+    handle: number,
+    source: number,
+    tag: number,
+    envelope: Int32Array,
+    into: Buffer | null,
+  ): Buffer | number;
   recvAsync(
     handle: number,
     source: number,
     tag: number,
+    envelope: Int32Array,
     into: Buffer | null,
-    done: NativeCallback<NativeReceived>,
+    done: NativeCallback<Buffer | number>,
   ): void;
-  probeSync(handle: number, source: number, tag: number): NativeProbed;
-  probeAsync(handle: number, source: number, tag: number, done: NativeCallback<NativeProbed>): void;
+  /** The message's size; its source and tag are written to envelope, as by recvSync. */
+  probeSync(handle: number, source: number, tag: number, envelope: Int32Array): number;
+  probeAsync(
+    handle: number,
+    source: number,
+    tag: number,
+    envelope: Int32Array,
+    done: NativeCallback<number>,
+  ): void;
   tagUpperBound(): number;
-}
-
-/** What a receive delivers. */
-export interface NativeReceived {
-  data: Buffer | number;
-  source: number;
-  tag: number;
-}
-
-/** What a probe delivers. */
-export interface NativeProbed {
-  source: number;
-  tag: number;
-  size: number;
 }
 
 /** How to get MPI, shown whenever the addon cannot be used. */

@@ -57,13 +57,21 @@ export function checkRecvOptions(options: RecvOptions): Buffer | null {
   return options.into;
 }
 
-/** Turns the addon's receive result into a {@link Received}. */
-export function receivedFrom(
-  result: { data: Buffer | number; source: number; tag: number },
-  into: Buffer | null,
-): Received {
-  const data = typeof result.data === 'number' ? (into as Buffer).subarray(0, result.data) : result.data;
-  return { data, source: result.source, tag: result.tag };
+/**
+ * Where the addon writes the source and tag of the message a receive or probe completed, right
+ * before it returns or calls back; read at once, so calls of every communicator share it.
+ */
+export const envelope = new Int32Array(2);
+
+/** Turns the addon's receive result (and the envelope it wrote) into a {@link Received}. */
+export function receivedFrom(data: Buffer | number, into: Buffer | null): Received {
+  const message = typeof data === 'number' ? (into as Buffer).subarray(0, data) : data;
+  return { data: message, source: envelope[0] as number, tag: envelope[1] as number };
+}
+
+/** Turns the addon's probe result (and the envelope it wrote) into a {@link Probed}. */
+export function probedFrom(size: number): Probed {
+  return { source: envelope[0] as number, tag: envelope[1] as number, size };
 }
 
 interface PendingReceive {

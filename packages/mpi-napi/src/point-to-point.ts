@@ -1,7 +1,7 @@
 // A communicator's handle, its state and its point-to-point calls; Communicator (communicator.ts)
 // adds the collectives on top.
 import { nativeEnvelope } from './arguments.js';
-import type { NativeBinding, NativeProbed, NativeReceived } from './binding.js';
+import type { NativeBinding } from './binding.js';
 import { callNative } from './errors.js';
 import {
   ANY_SOURCE,
@@ -9,6 +9,8 @@ import {
   checkEnvelope,
   checkRecvOptions,
   checkSend,
+  envelope,
+  probedFrom,
   receivedFrom,
   ReceiveOrder,
   type Probed,
@@ -88,8 +90,8 @@ export class PointToPointCommunicator {
     assertUnqueuedAllowed('recv');
     const [nativeSource, nativeTag] = nativeEnvelope(binding, source, tag);
     return this.#receives.run(source, tag, () =>
-      runUnqueued<NativeReceived, Received>(
-        (done) => binding.recvAsync(this.handle, nativeSource, nativeTag, into, done),
+      runUnqueued<Buffer | number, Received>(
+        (done) => binding.recvAsync(this.handle, nativeSource, nativeTag, envelope, into, done),
         (result) => receivedFrom(result, into),
       ),
     );
@@ -104,7 +106,7 @@ export class PointToPointCommunicator {
     this.#receives.assertNoCompetitor(source, tag, 'recvSync');
     const [nativeSource, nativeTag] = nativeEnvelope(binding, source, tag);
     return receivedFrom(
-      callNative(() => binding.recvSync(this.handle, nativeSource, nativeTag, into)),
+      callNative(() => binding.recvSync(this.handle, nativeSource, nativeTag, envelope, into)),
       into,
     );
   }
@@ -115,9 +117,9 @@ export class PointToPointCommunicator {
     checkEnvelope(source, tag, this.size, tagUpperBound(binding));
     assertUnqueuedAllowed('probe');
     const [nativeSource, nativeTag] = nativeEnvelope(binding, source, tag);
-    return runUnqueued<NativeProbed, Probed>(
-      (done) => binding.probeAsync(this.handle, nativeSource, nativeTag, done),
-      (result) => result,
+    return runUnqueued<number, Probed>(
+      (done) => binding.probeAsync(this.handle, nativeSource, nativeTag, envelope, done),
+      probedFrom,
     );
   }
 
@@ -127,7 +129,7 @@ export class PointToPointCommunicator {
     checkEnvelope(source, tag, this.size, tagUpperBound(binding));
     assertNoSerializedOverlap('probeSync');
     const [nativeSource, nativeTag] = nativeEnvelope(binding, source, tag);
-    return callNative(() => binding.probeSync(this.handle, nativeSource, nativeTag));
+    return probedFrom(callNative(() => binding.probeSync(this.handle, nativeSource, nativeTag, envelope)));
   }
 
   /** @internal The binding, once this communicator is known to be usable. */

@@ -42,9 +42,10 @@ int StructOfBytes(MPI_Aint start, size_t bytes, MPI_Datatype* out) {
 }  // namespace
 
 ByteType::~ByteType() {
+  if (type_ == MPI_BYTE) return;
   int finalized = 0;
   MPI_Finalized(&finalized);
-  if (type_ != MPI_BYTE && finalized == 0) MPI_Type_free(&type_);
+  if (finalized == 0) MPI_Type_free(&type_);
 }
 
 int ByteType::Build(size_t bytes) {
