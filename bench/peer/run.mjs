@@ -145,6 +145,13 @@ async function limitsRound(rep, bigPath, smallPath) {
         'mpirun',
         mpirunArgs(ranks, process.execPath, [join(here, 'init-only.mjs'), bigLib]),
       );
+      // The same plus the least a warm jit() asks of the libraries the design names.
+      await limit(
+        'node + MPI_Init + koffi.load + named libraries',
+        ranks,
+        'mpirun',
+        mpirunArgs(ranks, process.execPath, [join(here, 'init-only.mjs'), bigLib, '--named-libraries']),
+      );
     }
     await limit(
       'python3 -c "import mpi4py.MPI"',
