@@ -33,8 +33,8 @@ export interface MpiVersion {
 let worldComm: Communicator | undefined;
 let exitHookInstalled = false;
 
-// How long (µs) a wait yields before it sleeps; an async collective's wait stays on the JS thread
-// that long before a worker thread takes over. Measurements in the package README.
+// How long (µs) a wait polls before it sleeps (src/native/backoff.h); an async collective's wait
+// stays on the JS thread that long before a worker thread takes over. Measurements in the README.
 const DEFAULT_SPIN_MICROS = 2000;
 // The longest sleep (µs) between two polls (src/native/backoff.h); bulk steps never sleep.
 const DEFAULT_BACKOFF_MICROS = 2000;

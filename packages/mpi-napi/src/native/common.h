@@ -45,7 +45,7 @@ Napi::Object LengthsAndData(Napi::Env env, const std::vector<size_t>& lengths, B
 // Tunables, set by configure() from environment.ts (which holds the defaults) before any
 // collective runs. Each rank's own: none has to agree across ranks.
 struct Settings {
-  std::chrono::nanoseconds spin{0};       // how long a wait yields, on the JS thread if async
+  std::chrono::nanoseconds spin{0};       // how long a wait polls, on the JS thread if async
   std::chrono::nanoseconds backoffMax{0}; // the longest sleep between polls (see Backoff)
   size_t poolLimitBytes = size_t{1} << 30;
 };
