@@ -115,6 +115,32 @@ await check('a 64 MiB message arrives intact', async () => {
   assert.ok(got.data.equals(pattern(length, previous)));
 });
 
+await check('receives and probes pending together each report their own source and tag', async () => {
+  // The addon writes each message's envelope into one shared array just before its callback:
+  // receives completing at once, on two communicators, must still read their own.
+  const other = await comm.dup();
+  if (rank === 0) {
+    const peers = Array.from({ length: size - 1 }, (_, i) => i + 1);
+    // Probes first: a probe never takes its message, but a receive would take it from under one.
+    const probed = await Promise.all(peers.map((r) => comm.probe(r, ANY_TAG)));
+    assert.deepEqual(
+      probed.map(({ source, tag }) => [source, tag]),
+      peers.map((r) => [r, 60 + r]),
+    );
+    const receives = peers.flatMap((r) => [comm.recv(ANY_SOURCE, 60 + r), other.recv(r, ANY_TAG)]);
+    for (const message of await Promise.all(receives)) {
+      assert.equal(message.data.toString(), `${message.source}/${message.tag}`);
+    }
+  } else {
+    await Promise.all([
+      comm.send(Buffer.from(`${rank}/${60 + rank}`), 0, 60 + rank),
+      other.send(Buffer.from(`${rank}/${70 + rank}`), 0, 70 + rank),
+    ]);
+  }
+  await comm.barrier();
+  other.free();
+});
+
 await check('point-to-point progresses beside a pending collective', async () => {
   // The barrier cannot finish until rank 0 has sent, and rank 0 sends only after its receive.
   if (size === 1) return;

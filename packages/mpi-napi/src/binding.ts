@@ -127,7 +127,7 @@ export interface NativeBinding {
   sendAsync(handle: number, data: Buffer, dest: number, tag: number, done: NativeCallback<void>): void;
   /**
    * The length when the message landed in into, else a new Buffer; the message's source and tag
-   * are written to envelope ([source, tag]) before it returns or calls done.
+   * are written to envelope (an Int32Array of length 2: [source, tag]) before it returns or calls done.
    */
   recvSync(
     handle: number,

@@ -61,17 +61,17 @@ export function checkRecvOptions(options: RecvOptions): Buffer | null {
  * Where the addon writes the source and tag of the message a receive or probe completed, right
  * before it returns or calls back; read at once, so calls of every communicator share it.
  */
-export const envelope = new Int32Array(2);
+export const receivedEnvelope = new Int32Array(2);
 
 /** Turns the addon's receive result (and the envelope it wrote) into a {@link Received}. */
 export function receivedFrom(data: Buffer | number, into: Buffer | null): Received {
   const message = typeof data === 'number' ? (into as Buffer).subarray(0, data) : data;
-  return { data: message, source: envelope[0] as number, tag: envelope[1] as number };
+  return { data: message, source: receivedEnvelope[0] as number, tag: receivedEnvelope[1] as number };
 }
 
 /** Turns the addon's probe result (and the envelope it wrote) into a {@link Probed}. */
 export function probedFrom(size: number): Probed {
-  return { source: envelope[0] as number, tag: envelope[1] as number, size };
+  return { source: receivedEnvelope[0] as number, tag: receivedEnvelope[1] as number, size };
 }
 
 interface PendingReceive {

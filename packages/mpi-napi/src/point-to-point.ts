@@ -9,8 +9,8 @@ import {
   checkEnvelope,
   checkRecvOptions,
   checkSend,
-  envelope,
   probedFrom,
+  receivedEnvelope,
   receivedFrom,
   ReceiveOrder,
   type Probed,
@@ -91,7 +91,7 @@ export class PointToPointCommunicator {
     const [nativeSource, nativeTag] = nativeEnvelope(binding, source, tag);
     return this.#receives.run(source, tag, () =>
       runUnqueued<Buffer | number, Received>(
-        (done) => binding.recvAsync(this.handle, nativeSource, nativeTag, envelope, into, done),
+        (done) => binding.recvAsync(this.handle, nativeSource, nativeTag, receivedEnvelope, into, done),
         (result) => receivedFrom(result, into),
       ),
     );
@@ -106,7 +106,7 @@ export class PointToPointCommunicator {
     this.#receives.assertNoCompetitor(source, tag, 'recvSync');
     const [nativeSource, nativeTag] = nativeEnvelope(binding, source, tag);
     return receivedFrom(
-      callNative(() => binding.recvSync(this.handle, nativeSource, nativeTag, envelope, into)),
+      callNative(() => binding.recvSync(this.handle, nativeSource, nativeTag, receivedEnvelope, into)),
       into,
     );
   }
@@ -118,7 +118,7 @@ export class PointToPointCommunicator {
     assertUnqueuedAllowed('probe');
     const [nativeSource, nativeTag] = nativeEnvelope(binding, source, tag);
     return runUnqueued<number, Probed>(
-      (done) => binding.probeAsync(this.handle, nativeSource, nativeTag, envelope, done),
+      (done) => binding.probeAsync(this.handle, nativeSource, nativeTag, receivedEnvelope, done),
       probedFrom,
     );
   }
@@ -129,7 +129,9 @@ export class PointToPointCommunicator {
     checkEnvelope(source, tag, this.size, tagUpperBound(binding));
     assertNoSerializedOverlap('probeSync');
     const [nativeSource, nativeTag] = nativeEnvelope(binding, source, tag);
-    return probedFrom(callNative(() => binding.probeSync(this.handle, nativeSource, nativeTag, envelope)));
+    return probedFrom(
+      callNative(() => binding.probeSync(this.handle, nativeSource, nativeTag, receivedEnvelope)),
+    );
   }
 
   /** @internal The binding, once this communicator is known to be usable. */

@@ -14,6 +14,8 @@ export function pendingCollectives(): number {
 /**
  * Starts a native async call at once, outside any queue: point-to-point calls need no order
  * across ranks, and a receive waiting behind a queue could deadlock the send that feeds it.
+ * finish runs synchronously inside the native callback (receives read the envelope the addon
+ * wrote just before it, see p2p.ts).
  */
 export function runUnqueued<N, T>(
   start: (done: NativeCallback<N>) => void,

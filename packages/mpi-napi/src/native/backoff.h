@@ -11,15 +11,13 @@ namespace mpinapi {
 
 using Clock = std::chrono::steady_clock;
 
-// A wait polls back to back this long before it starts yielding: a peer that is running answers a
-// small message within microseconds, and a sched_yield (about 1 µs on a VM) between polls took
-// an 8-byte ping-pong from 1.8 µs to 2.9 µs one-way. Short enough that an oversubscribed rank wastes
-// little of the core its peers need.
+// A wait's first polls are back to back: a running peer answers within microseconds, and a
+// sched_yield between polls costs about 1 µs here (bench/mpi: 8 B ping-pong 2.9 to 1.8 µs).
 constexpr std::chrono::microseconds kBusy{20};
 
-// The pause between two polls: none during the first kBusy of the wait, a yield until `spin`
-// (most small collectives complete within it), then a sleep of a 16th of the time waited so far,
-// at most max, so a rank notices completion at most ~6% late. A zero max never sleeps.
+// The pause between two polls: none for the first kBusy (or `spin`, if shorter), a yield until
+// `spin` (most small collectives complete within it), then a sleep of a 16th of the time waited
+// so far, at most max, so a rank notices completion at most ~6% late. A zero max never sleeps.
 class Backoff {
  public:
   Backoff(std::chrono::nanoseconds spin, std::chrono::nanoseconds max)
@@ -27,7 +25,7 @@ class Backoff {
 
   void Pause() {
     const auto waited = Clock::now() - started_;
-    if (waited < kBusy) return;
+    if (waited < std::min<std::chrono::nanoseconds>(kBusy, spin_)) return;
     if (max_.count() == 0 || waited < spin_) {
       std::this_thread::yield();
       return;
