@@ -28,13 +28,15 @@ if [ "$mpi" = mpich ]; then
 fi
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
 
-# The suite on one kind of shared directory; on sshfs also a library edited in place between jobs.
+# The suite on one kind of shared directory; on sshfs also a library edited in place between jobs
+# and one published after another host's client cached its name as missing.
 suite() {
   local cluster=(test-mpi/cluster/run.sh --hosts 3 --ranks 6 --mpi "$mpi" "$@" --timeout 600)
   "${cluster[@]}" -- node test-mpi/cluster/suite.mjs
   case " $* " in
     *" --shared-fs sshfs "*)
       "${cluster[@]}" -- node test-mpi/cluster/edited.mjs
+      "${cluster[@]}" -- node test-mpi/cluster/missing.mjs
       several_jobs "${cluster[@]}"
       ;;
   esac

@@ -1,4 +1,14 @@
-import { lstatSync, readFileSync, utimesSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  utimesSync,
+  type Stats,
+} from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CacheLayout } from './layout.js';
@@ -22,10 +32,12 @@ export interface CacheHit {
 /** Options of `lookupEntry`. */
 export interface LookupOptions {
   /**
-   * Move a corrupt entry aside into `err/` (only safe while holding the key's lock, or a
-   * concurrent publisher's fresh entry could be moved away). Without it a corrupt entry is a miss.
+   * The caller holds the key's lock, so no one publishes the key meanwhile: a corrupt entry is
+   * moved aside into `err/` (without the lock a concurrent publisher's fresh entry could be), and
+   * on a network file system a library this client's cache says is missing is asked of the server.
+   * Without it a corrupt entry is only a miss.
    */
-  quarantine?: boolean;
+  underLock?: boolean;
   /** Called with the reason when an entry is found corrupt. */
   onCorrupt?: (error: CacheCorruptError) => void;
 }
@@ -55,12 +67,10 @@ export async function lookupEntry(
   options: LookupOptions = {},
 ): Promise<CacheHit | null> {
   const libPath = layout.lib(key);
-  let info: Stats;
-  try {
-    info = lstatSync(libPath);
-  } catch {
-    return null;
-  }
+  let info = lstatOrNull(libPath);
+  if (!info && options.underLock && fileSystemKind(layout.dir) === 'network' && existsOnServer(libPath))
+    info = lstatOrNull(libPath);
+  if (!info) return null;
   try {
     if (!info.isFile()) {
       throw new CacheCorruptError(
@@ -103,8 +113,42 @@ export async function lookupEntry(
   } catch (error) {
     if (!(error instanceof CacheCorruptError)) throw error;
     options.onCorrupt?.(error);
-    if (options.quarantine) await quarantineEntry(layout, key, error.message);
+    if (options.underLock) await quarantineEntry(layout, key, error.message);
     return null;
+  }
+}
+
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether `libPath` exists on the server, past this client's cache: a name looked up while it was
+ * missing stays missing for the negative-cache time (FUSE's `negative_timeout`, NFS until the
+ * folder's attributes are revalidated), even after another host published it. An open with
+ * O_CREAT is sent to the server on both, and opens the published file, after which a lookup sees
+ * it; otherwise it creates an empty file, removed at once (only under the key's lock, where no one
+ * publishes that name meanwhile). An empty library is never published: one left by a crash here
+ * is removed the same way.
+ */
+function existsOnServer(libPath: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(libPath, constants.O_RDONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  } catch {
+    return true; // something is there that is not a plain file: the lookup reports it
+  }
+  try {
+    const opened = fstatSync(fd);
+    if (opened.size > 0) return true;
+    if (lstatSync(libPath).ino === opened.ino) unlinkSync(libPath);
+    return false;
+  } finally {
+    closeSync(fd);
   }
 }
 

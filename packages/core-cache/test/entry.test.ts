@@ -134,7 +134,7 @@ test('a truncated library is detected and quarantined under the lock', async () 
   assert.match(reasons[0] ?? '', /has 5 bytes, its metadata says/);
   // Without the lock nothing moves; with it the entry goes to err/.
   await stat(layout.lib(key));
-  assert.equal(await lookupEntry(layout, key, { quarantine: true }), null);
+  assert.equal(await lookupEntry(layout, key, { underLock: true }), null);
   await assert.rejects(stat(layout.lib(key)), { code: 'ENOENT' });
   const kept = (await readdir(layout.errDir)).filter((name) => name.startsWith(`${key}.corrupt-`));
   assert.equal(kept.length, 1);
@@ -161,7 +161,7 @@ test('a library that is a symbolic link is not loaded, and is moved aside under 
   assert.equal(await lookupEntry(layout, key, { onCorrupt: (e) => reasons.push(e.message) }), null);
   assert.match(reasons[0] ?? '', /is a symbolic link/);
   assert.ok((await lstat(layout.lib(key))).isSymbolicLink(), 'nothing moves without the lock');
-  assert.equal(await lookupEntry(layout, key, { quarantine: true }), null);
+  assert.equal(await lookupEntry(layout, key, { underLock: true }), null);
   await assert.rejects(lstat(layout.lib(key)), { code: 'ENOENT' });
   const [kept] = (await readdir(layout.errDir)).filter((name) => name.startsWith(`${key}.corrupt-`));
   assert.ok(kept);

@@ -73,7 +73,7 @@ export async function obtainEntry(
     layout,
     key,
     {
-      lookup: (underLock) => lookupEntry(layout, key, { quarantine: underLock }),
+      lookup: (underLock) => lookupEntry(layout, key, { underLock }),
       build: async () => {
         const shared = job.shared && (await openSharedTier(job.shared, layout));
         const copied =

@@ -107,7 +107,7 @@ export async function publishToShared(
   const { key } = entry.meta;
   try {
     await withLockIfFree(shared.lock(key), lockStaleMs, async () => {
-      if (await lookupEntry(shared, key, { quarantine: true })) return;
+      if (await lookupEntry(shared, key, { underLock: true })) return;
       await publishEntry(shared, entry);
     });
   } catch (error) {
@@ -151,7 +151,7 @@ async function reportCorrupt(
     // Under the shared key's lock no one publishes meanwhile: what is still there is what was read.
     await withLockIfFree(shared.lock(key), lockStaleMs, async () => {
       const onCorrupt = (): void => void (moved = shared.errDir);
-      const again = await lookupEntry(shared, key, { quarantine: true, onCorrupt });
+      const again = await lookupEntry(shared, key, { underLock: true, onCorrupt });
       if (
         again &&
         seen &&

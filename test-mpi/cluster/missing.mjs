@@ -1,0 +1,58 @@
+// A library that one host publishes after another host's client cached its name as missing is
+// found by the next lock holder there, not built again. Run through test-mpi/cluster/run.sh on
+// --shared-fs sshfs with NFS-like caches (a "not found" answer is kept 30 s), one job; rank 0 and
+// the last rank (on different hosts) call jit() alone on one cache directory, $SHARED/missing:
+//   1. the last rank misses, takes the key's lock, and its generate fails: its client now caches
+//      the library's name as missing;
+//   2. rank 0 builds and publishes the library;
+//   3. the last rank calls again: its lookup still says missing, it takes the lock, looks again and
+//      must find rank 0's entry on the server: origin 'disk', generate not called.
+// Rank 0 prints "missing: ok".
+import assert from 'node:assert/strict';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { jit } from 'dijitso';
+import { world } from 'mpi-napi';
+
+const { SHARED } = process.env;
+if (!SHARED) throw new Error('SHARED must be set (run through test-mpi/cluster/run.sh)');
+const comm = world();
+const last = comm.size - 1;
+const names = (await comm.allgather(Buffer.from(hostname()))).map(String);
+assert.notEqual(names[0], names[last], 'rank 0 and the last rank must run on different hosts');
+const dir = join(SHARED, 'missing');
+const calls = join(SHARED, 'missing.calls');
+const SOURCE = 'extern "C" int mul(int a, int b) { return a * b; }\n';
+
+const call = (fail) =>
+  jit({
+    signature: 'cluster_missing',
+    generate: () => {
+      appendFileSync(calls, `${comm.rank} ${hostname()} ${fail ? 'failing' : 'generating'}\n`);
+      if (fail) throw new Error('not yet');
+      return { source: SOURCE };
+    },
+    params: { cache: { dir } },
+  });
+
+if (comm.rank === last) await assert.rejects(call(true), { name: 'JitGenerateError' });
+await comm.barrier();
+const origins = [];
+if (comm.rank === 0) origins[0] = (await call(false)).origin;
+await comm.barrier();
+if (comm.rank === last) {
+  const result = await call(false);
+  assert.equal(result.lib.func('int mul(int a, int b)')(6, 7), 42);
+  origins[last] = result.origin;
+}
+const all = (await comm.allgather(Buffer.from(origins[comm.rank] ?? '-'))).map(String);
+if (comm.rank === 0) {
+  const generated = readFileSync(calls, 'utf8').trim().split('\n');
+  assert.deepEqual(
+    [all[0], all[last], generated.length],
+    ['built', 'disk', 2],
+    `origins ${all}; generate called: ${generated.join('; ')}`,
+  );
+  console.log('missing: ok');
+}
