@@ -1,17 +1,25 @@
-// A library that one host publishes after another host's client cached its name as missing is
-// found by the next lock holder there, not built again. Run through test-mpi/cluster/run.sh on
-// --shared-fs sshfs with NFS-like caches (a "not found" answer is kept 30 s), one job; rank 0 and
-// the last rank (on different hosts) call jit() alone on one cache directory, $SHARED/missing:
+// Names that one host makes after another host's client cached them as missing are found there,
+// so nothing is built twice. Run through test-mpi/cluster/run.sh on --shared-fs sshfs with NFS-like
+// caches (a "not found" answer is kept 30 s), one job; rank 0 and the last rank run on different
+// hosts.
+// A library, with jit() called alone on $SHARED/missing:
 //   1. the last rank misses, takes the key's lock, and its generate fails: its client now caches
 //      the library's name as missing;
 //   2. rank 0 builds and publishes the library;
 //   3. the last rank calls again: its lookup still says missing, it takes the lock, looks again and
 //      must find rank 0's entry on the server: origin 'disk', generate not called.
+// A lock's heartbeat counter, with buildOnce on $SHARED/counter:
+//   4. the last rank reads the counter of a lock no one holds yet (missing: cached);
+//   5. rank 0 takes the lock and builds for 3 times the stale time, beating;
+//   6. the last rank waits on that lock all along: the counter must not look dead to it, so it
+//      builds only after rank 0's build ended.
 // Rank 0 prints "missing: ok".
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildOnce, openCache } from '@dijitso/core-cache';
 import { jit } from 'dijitso';
 import { world } from 'mpi-napi';
 
@@ -53,6 +61,37 @@ if (comm.rank === 0) {
     [all[0], all[last], generated.length],
     ['built', 'disk', 2],
     `origins ${all}; generate called: ${generated.join('; ')}`,
+  );
+}
+
+const layout = await openCache(join(SHARED, 'counter'));
+const key = 'counter-0123456789ab';
+const staleMs = 2000;
+const GO = 8;
+if (comm.rank === last) {
+  assert.throws(() => readFileSync(`${layout.lock(key)}.lock.beat`), { code: 'ENOENT' });
+}
+await comm.barrier();
+let time = 0; // rank 0: when its build ended; the last rank: when its build began
+const build = async () => {
+  if (comm.rank === last) {
+    time = Date.now();
+    return;
+  }
+  await comm.send(Buffer.from('go'), last, GO);
+  await sleep(3 * staleMs);
+  time = Date.now();
+};
+if (comm.rank === 0 || comm.rank === last) {
+  if (comm.rank === last) await comm.recv(0, GO);
+  const { built } = await buildOnce(layout, key, { lookup: async () => null, build }, { staleMs });
+  assert.ok(built);
+}
+const times = (await comm.allgather(Buffer.from(String(time)))).map(Number);
+if (comm.rank === 0) {
+  assert.ok(
+    times[last] >= times[0],
+    `the last rank took the lock ${times[0] - times[last]} ms before rank 0's build ended`,
   );
   console.log('missing: ok');
 }

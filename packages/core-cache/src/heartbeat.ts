@@ -1,4 +1,13 @@
-import { openSync, closeSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { randomHex } from './hash.js';
 
 // Staleness of a build lock is judged by progress a waiter can see, never by the lock's mtime: on
@@ -55,6 +64,31 @@ export class Heartbeat {
   }
 }
 
+/**
+ * The counter at `path`, '' when there is none (yet: a holder writes one as soon as it has the
+ * lock). A counter this client says is missing is asked of the server: a look just before the
+ * holder's first beat can stay "missing" in a network client for its negative-cache time, longer
+ * than a lock takes to go stale. An open with O_CREAT goes to the server (see `lookupEntry`); the
+ * empty counter it makes when there is none is overwritten in place by the next holder, who
+ * removes it on release.
+ */
+function readCounter(path: string): string {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    try {
+      const fd = openSync(path, constants.O_RDONLY | constants.O_CREAT, 0o600);
+      try {
+        return readFileSync(fd, 'latin1');
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return '';
+    }
+  }
+}
+
 /** What a waiter has seen of one lock's heartbeat. */
 export class HeartbeatWatch {
   readonly #path: string;
@@ -71,12 +105,7 @@ export class HeartbeatWatch {
 
   /** True when the heartbeat has not changed for `staleMs` of this process's clock. */
   isStale(): boolean {
-    let now: string;
-    try {
-      now = readFileSync(this.#path, 'latin1');
-    } catch {
-      now = ''; // no counter (yet): a holder writes one as soon as it has the lock
-    }
+    const now = readCounter(this.#path);
     if (now !== this.#last) {
       this.#last = now;
       this.#changedAt = Date.now();

@@ -17,7 +17,7 @@ export interface LeftoverCounts {
   staging: number;
   /** Rendezvous probe files in `comm/`. */
   probes: number;
-  /** Lock folders in `locks/` whose holder is dead. */
+  /** Lock folders in `locks/` whose holder is dead, and heartbeat counters without a lock. */
   locks: number;
   /** Kept failed builds and quarantined entries in `err/`. */
   failures: number;
@@ -41,7 +41,8 @@ export interface LeftoverOptions {
 
 /**
  * Remove what crashed or finished processes left behind: staging folders in `tmp/` (unless a live
- * builder holds their key's lock), stale probes in `comm/`, dead locks, old `err/` folders, and the
+ * builder holds their key's lock), stale probes in `comm/`, dead locks and the heartbeat counters
+ * left without one, old `err/` folders, and the
  * files of keys whose library is gone.
  */
 export async function removeLeftovers(
@@ -78,9 +79,19 @@ export async function removeLeftovers(
   }
   // A live holder refreshes its lock every staleMs / 5; twice staleMs (and at least the grace) is dead.
   const lockCutoff = now - Math.max(LEFTOVER_GRACE_MS, 2 * staleMs);
-  for (const name of await listFolder(layout.locksDir)) {
+  const names = await listFolder(layout.locksDir);
+  for (const name of names) {
     const path = join(layout.locksDir, name);
     if (!name.endsWith('.lock') || !(await olderThan(path, lockCutoff))) continue;
+    await remove(path);
+    counts.locks += 1;
+  }
+  // A heartbeat counter outlives its lock when the holder was killed, or a waiter gave up after
+  // asking the server for it (heartbeat.ts). A live holder's lock folder is beside its counter.
+  for (const name of names) {
+    const path = join(layout.locksDir, name);
+    if (!name.endsWith('.lock.beat') || !(await olderThan(path, lockCutoff))) continue;
+    if (await exists(path.slice(0, -'.beat'.length))) continue;
     await remove(path);
     counts.locks += 1;
   }
@@ -109,6 +120,15 @@ export async function removeFiles(paths: readonly string[]): Promise<void> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(`remove ${path}`, error);
     }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

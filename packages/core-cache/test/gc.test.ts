@@ -113,7 +113,7 @@ test('an entry whose lock a live process holds is left in place', async () => {
   assert.ok(await lookupEntry(layout, key));
 });
 
-test('leftovers go: old staging, stale probes, dead locks, old failures, half-published entries', async () => {
+test('leftovers go: old staging, stale probes, dead locks and lone counters, old failures, half-published entries', async () => {
   const layout = await openCache(await tempDir());
   const oldStaging = join(layout.tmpDir, 'gone-0123456789ab.AbCdEf');
   const freshStaging = join(layout.tmpDir, 'fresh-0123456789ab.AbCdEf');
@@ -125,6 +125,12 @@ test('leftovers go: old staging, stale probes, dead locks, old failures, half-pu
   await mkdir(join(layout.locksDir, 'dead-0123456789ab.lock'));
   await age(join(layout.locksDir, 'dead-0123456789ab.lock'), HOUR);
   await mkdir(join(layout.locksDir, 'live-0123456789ab.lock'));
+  // Counters: a dead holder's, one a waiter left without a lock, and a live holder's whose mtime
+  // this client's attribute cache froze an hour ago (its lock folder is what keeps it).
+  for (const name of ['dead', 'left', 'live']) {
+    await writeFile(join(layout.locksDir, `${name}-0123456789ab.lock.beat`), '');
+    await age(join(layout.locksDir, `${name}-0123456789ab.lock.beat`), HOUR);
+  }
   await mkdir(join(layout.errDir, 'old-0123456789ab'));
   await age(join(layout.errDir, 'old-0123456789ab'), 8 * 24 * HOUR);
   await mkdir(join(layout.errDir, 'recent-0123456789ab'));
@@ -132,10 +138,13 @@ test('leftovers go: old staging, stale probes, dead locks, old failures, half-pu
   await writeFile(orphan, await compressFrame('x'));
   await age(orphan, HOUR);
   const report = await collectGarbage(layout);
-  assert.deepEqual(report.leftovers, { staging: 1, probes: 1, locks: 1, failures: 1, orphans: 1 });
+  assert.deepEqual(report.leftovers, { staging: 1, probes: 1, locks: 3, failures: 1, orphans: 1 });
   assert.deepEqual(await readdir(layout.tmpDir), ['fresh-0123456789ab.AbCdEf']);
   assert.deepEqual(await readdir(layout.commDir), []);
-  assert.deepEqual(await readdir(layout.locksDir), ['live-0123456789ab.lock']);
+  assert.deepEqual((await readdir(layout.locksDir)).sort(), [
+    'live-0123456789ab.lock',
+    'live-0123456789ab.lock.beat',
+  ]);
   assert.deepEqual(await readdir(layout.errDir), ['recent-0123456789ab']);
   assert.deepEqual(await readdir(layout.srcDir), []);
 });
