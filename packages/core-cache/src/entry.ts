@@ -70,7 +70,9 @@ export async function lookupEntry(
   let info = lstatOrNull(libPath);
   if (!info && options.underLock && fileSystemKind(layout.dir) === 'network' && existsOnServer(libPath))
     info = lstatOrNull(libPath);
-  if (!info) return null;
+  // An empty file is no entry: a library never is, and a lock holder's question to the server
+  // (existsOnServer) makes one for an instant.
+  if (!info || (info.isFile() && info.size === 0)) return null;
   try {
     if (!info.isFile()) {
       throw new CacheCorruptError(
@@ -140,7 +142,7 @@ function existsOnServer(libPath: string): boolean {
   try {
     fd = openSync(libPath, constants.O_RDONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   } catch {
-    return true; // something is there that is not a plain file: the lookup reports it
+    return true; // cannot ask (a symbolic link, no permission): the lookup reports what it sees
   }
   try {
     const opened = fstatSync(fd);

@@ -42,8 +42,7 @@ export interface LeftoverOptions {
 /**
  * Remove what crashed or finished processes left behind: staging folders in `tmp/` (unless a live
  * builder holds their key's lock), stale probes in `comm/`, dead locks and the heartbeat counters
- * left without one, old `err/` folders, and the
- * files of keys whose library is gone.
+ * left without one, old `err/` folders, and the files of keys whose library is gone.
  */
 export async function removeLeftovers(
   layout: CacheLayout,

@@ -124,6 +124,15 @@ test('a missing entry is a miss', async () => {
   assert.equal(await lookupEntry(layout, 'nothing-0123456789ab'), null);
 });
 
+test('an empty library is a miss, not a corrupt entry: a library never is empty', async () => {
+  // What a lock holder on a network file system makes for an instant when it asks the server.
+  const { layout, key } = await published();
+  await writeFile(layout.lib(key), '');
+  const reasons: string[] = [];
+  assert.equal(await lookupEntry(layout, key, { onCorrupt: (e) => reasons.push(e.message) }), null);
+  assert.deepEqual(reasons, []);
+});
+
 test('a truncated library is detected and quarantined under the lock', async () => {
   const { layout, key } = await published();
   const handle = await open(layout.lib(key), 'r+');
