@@ -132,10 +132,10 @@ function lstatOrNull(path: string): Stats | null {
  * Whether `libPath` exists on the server, past this client's cache: a name looked up while it was
  * missing stays missing for the negative-cache time (FUSE's `negative_timeout`, NFS until the
  * folder's attributes are revalidated), even after another host published it. An open with
- * O_CREAT is sent to the server on both, and opens the published file, after which a lookup sees
- * it; otherwise it creates an empty file, removed at once (only under the key's lock, where no one
- * publishes that name meanwhile). An empty library is never published: one left by a crash here
- * is removed the same way.
+ * O_CREAT is sent to the server on both: it opens the published file (after which a lookup sees
+ * it), or makes an empty one, removed at once. Only under the key's lock: every publisher of the
+ * key holds it, so the name holds what was opened. An empty library is never published; one left
+ * by a crash here is a miss until the next publish replaces it.
  */
 function existsOnServer(libPath: string): boolean {
   let fd: number;
@@ -145,13 +145,14 @@ function existsOnServer(libPath: string): boolean {
     return true; // cannot ask (a symbolic link, no permission): the lookup reports what it sees
   }
   try {
-    const opened = fstatSync(fd);
-    if (opened.size > 0) return true;
-    if (lstatSync(libPath).ino === opened.ino) unlinkSync(libPath);
-    return false;
+    if (fstatSync(fd).size > 0) return true;
+    unlinkSync(libPath);
+  } catch {
+    // Gone already: a miss either way.
   } finally {
     closeSync(fd);
   }
+  return false;
 }
 
 function readMetaSync(metaPath: string, libPath: string): EntryMeta {

@@ -89,12 +89,36 @@ export async function obtainEntry(
         return built.hit;
       },
     },
-    {
-      staleMs: job.lock.staleMs,
-      ...(job.lock.timeoutMs ? { timeoutMs: job.lock.timeoutMs } : {}),
-    },
+    lockOptions(job),
   );
   return { hit: outcome.value, from: outcome.built ? from : 'disk' };
+}
+
+/**
+ * Publish `entry`, received from another group, into `job.layout` under the key's lock like a
+ * build: every publisher of a key holds its lock, so a holder's lookup may ask the server about a
+ * name (`lookupEntry`'s `underLock`) without racing one. When another process published the key
+ * meanwhile, that entry is kept.
+ */
+export async function publishReceived(job: BuildJob, entry: EntryToPublish): Promise<CacheHit> {
+  const { layout, key } = job;
+  const outcome = await buildOnce(
+    layout,
+    key,
+    {
+      lookup: (underLock) => lookupEntry(layout, key, { underLock }),
+      build: () => publishEntry(layout, entry),
+    },
+    lockOptions(job),
+  );
+  return outcome.value;
+}
+
+function lockOptions(job: BuildJob): { staleMs: number; timeoutMs?: number } {
+  return {
+    staleMs: job.lock.staleMs,
+    ...(job.lock.timeoutMs ? { timeoutMs: job.lock.timeoutMs } : {}),
+  };
 }
 
 // A failed build is counted and written at once, like a successful one, so `dijitso stats` shows it.

@@ -1,7 +1,6 @@
 import {
   CacheCorruptError,
   lookupEntry,
-  publishEntry,
   readEntryFiles,
   type CacheHit,
   type CacheLayout,
@@ -16,7 +15,7 @@ import {
   type EntryFrame,
   type Topology,
 } from '@dijitso/mpi-roles';
-import { obtainEntry, type BuildJob, type BuiltEntry } from './build.js';
+import { obtainEntry, publishReceived, type BuildJob, type BuiltEntry } from './build.js';
 import { reviveError, serializeError } from './wire-errors.js';
 
 /**
@@ -68,7 +67,7 @@ export class CollectiveCallWork {
           );
         }
         const { v: _v, size: _size, sha256: _sha, published: _published, ...meta } = frame.meta;
-        this.#published = await publishEntry(layout, {
+        this.#published = await publishReceived(job, {
           meta,
           lib: frame.files.lib,
           expectedSha256: frame.sha256,

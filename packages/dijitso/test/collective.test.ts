@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CacheLayout, readStats } from '@dijitso/core-cache';
@@ -120,6 +121,49 @@ test('one directory holds the library, the others are empty: no generate call un
     assert.equal(values[0]!.origin, 'received', strategy);
     for (const v of values) assert.equal(v.lib.func('int add(int a, int b)')(20, 22), 42);
   }
+});
+
+test("a receiving leader publishes under the key's lock: it waits while another process holds it", async () => {
+  const root = await tempDir();
+  const dirOf = (rank: number): string => join(root, `node-${rank >> 1}`);
+  const signature = 'fake_receive_locked';
+  // The last directory holds the library, so the others receive it without any compile.
+  await jit({ signature, generate: counting(ADD), params: { cache: { dir: dirOf(5) } } });
+  const name = (await readdir(join(dirOf(5), 'lib'))).find((n) => n.endsWith('.so'))!;
+  // Another process holds the key's lock in the first directory, beating, for one second.
+  const lock = join(dirOf(0), 'locks', `${name.slice(0, -'.so'.length)}.lock`);
+  await mkdir(dirOf(0), { mode: 0o700 });
+  await mkdir(lock, { recursive: true });
+  let beat = 0;
+  const beating = setInterval(() => writeFileSync(`${lock}.beat`, String(++beat).padStart(16, '0')), 100);
+  const released = new Promise<boolean>((resolve) =>
+    setTimeout(() => {
+      const publishedMeanwhile = existsSync(join(dirOf(0), 'lib', name));
+      clearInterval(beating);
+      rmSync(`${lock}.beat`, { force: true });
+      rmSync(lock, { recursive: true });
+      resolve(publishedMeanwhile);
+    }, 1000),
+  );
+  const values = fulfilled(
+    await Promise.allSettled(
+      createFakeWorld(6).map((comm) =>
+        jit({
+          signature,
+          generate: counting(ADD),
+          comm,
+          strategy: 'root',
+          params: { cache: { dir: dirOf(comm.rank) } },
+        }),
+      ),
+    ),
+  );
+  assert.equal(await released, false, 'the receiver published while another process held the lock');
+  assert.deepEqual(
+    values.map((v) => v.origin),
+    ['received', 'received', 'received', 'received', 'disk', 'disk'],
+  );
+  for (const v of values) assert.equal(v.lib.func('int add(int a, int b)')(20, 22), 42);
 });
 
 test('a compile error on the builder is the same JitCompileError on every rank', async () => {
