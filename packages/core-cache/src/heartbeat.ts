@@ -66,16 +66,17 @@ export class Heartbeat {
 
 /**
  * The counter at `path`, '' when there is none (yet: a holder writes one as soon as it has the
- * lock). A counter this client says is missing is asked of the server: a look just before the
- * holder's first beat can stay "missing" in a network client for its negative-cache time, longer
- * than a lock takes to go stale. An open with O_CREAT goes to the server (see `lookupEntry`); the
- * empty counter it makes when there is none is overwritten in place by the next holder, who
- * removes it on release.
+ * lock). On a network file system a counter this client says is missing is asked of the server: a
+ * look just before the holder's first beat can stay "missing" in a network client for its
+ * negative-cache time, longer than a lock takes to go stale. An open with O_CREAT goes to the
+ * server (see `lookupEntry`); the empty counter it makes when there is none is overwritten in
+ * place by the next holder, who removes it on release (gc removes one left without a lock).
  */
-function readCounter(path: string): string {
+function readCounter(path: string, network: boolean): string {
   try {
     return readFileSync(path, 'latin1');
   } catch {
+    if (!network) return '';
     try {
       const fd = openSync(path, constants.O_RDONLY | constants.O_CREAT, 0o600);
       try {
@@ -94,10 +95,13 @@ export class HeartbeatWatch {
   readonly #path: string;
   readonly #lockDir: string;
   readonly #staleMs: number;
+  readonly #network: boolean;
   #last: string | undefined;
   #changedAt = Date.now();
 
-  constructor(lockDir: string, staleMs: number) {
+  /** `network`: the lock lives on a file system other kernels may share (`fileSystemKind`). */
+  constructor(lockDir: string, staleMs: number, network: boolean) {
+    this.#network = network;
     this.#lockDir = lockDir;
     this.#path = beatPath(lockDir);
     this.#staleMs = staleMs;
@@ -105,7 +109,7 @@ export class HeartbeatWatch {
 
   /** True when the heartbeat has not changed for `staleMs` of this process's clock. */
   isStale(): boolean {
-    const now = readCounter(this.#path);
+    const now = readCounter(this.#path, this.#network);
     if (now !== this.#last) {
       this.#last = now;
       this.#changedAt = Date.now();

@@ -79,10 +79,12 @@ export async function removeLeftovers(
   // A live holder refreshes its lock every staleMs / 5; twice staleMs (and at least the grace) is dead.
   const lockCutoff = now - Math.max(LEFTOVER_GRACE_MS, 2 * staleMs);
   const names = await listFolder(layout.locksDir);
+  const deadLocks = new Set<string>();
   for (const name of names) {
     const path = join(layout.locksDir, name);
     if (!name.endsWith('.lock') || !(await olderThan(path, lockCutoff))) continue;
     await remove(path);
+    deadLocks.add(name);
     counts.locks += 1;
   }
   // A heartbeat counter outlives its lock when the holder was killed, or a waiter gave up after
@@ -90,7 +92,8 @@ export async function removeLeftovers(
   for (const name of names) {
     const path = join(layout.locksDir, name);
     if (!name.endsWith('.lock.beat') || !(await olderThan(path, lockCutoff))) continue;
-    if (await exists(path.slice(0, -'.beat'.length))) continue;
+    const lock = name.slice(0, -'.beat'.length);
+    if (!deadLocks.has(lock) && (await exists(join(layout.locksDir, lock)))) continue;
     await remove(path);
     counts.locks += 1;
   }

@@ -1,5 +1,6 @@
 import type { CacheLayout } from './layout.js';
 import { JitTimeoutError } from './errors.js';
+import { fileSystemKind } from './fs-kind.js';
 import { Heartbeat, HeartbeatWatch } from './heartbeat.js';
 import { ioError } from './publish.js';
 
@@ -87,7 +88,7 @@ export async function buildOnce<T>(
     }
     const found = await steps.lookup(false);
     if (found !== null) return { value: found, built: false };
-    watch ??= new HeartbeatWatch(lockDir, staleMs);
+    watch ??= new HeartbeatWatch(lockDir, staleMs, fileSystemKind(layout.dir) === 'network');
     if (watch.isStale()) {
       watch.takeOver();
       watch = undefined;

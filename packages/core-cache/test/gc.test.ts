@@ -137,8 +137,10 @@ test('leftovers go: old staging, stale probes, dead locks and lone counters, old
   const orphan = layout.source('orphan-0123456789ab', 'c++');
   await writeFile(orphan, await compressFrame('x'));
   await age(orphan, HOUR);
+  const expected = { staging: 1, probes: 1, locks: 3, failures: 1, orphans: 1 };
+  assert.deepEqual((await collectGarbage(layout, { dryRun: true })).leftovers, expected);
   const report = await collectGarbage(layout);
-  assert.deepEqual(report.leftovers, { staging: 1, probes: 1, locks: 3, failures: 1, orphans: 1 });
+  assert.deepEqual(report.leftovers, expected);
   assert.deepEqual(await readdir(layout.tmpDir), ['fresh-0123456789ab.AbCdEf']);
   assert.deepEqual(await readdir(layout.commDir), []);
   assert.deepEqual((await readdir(layout.locksDir)).sort(), [
