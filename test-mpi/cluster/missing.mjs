@@ -3,8 +3,8 @@
 // caches (a "not found" answer is kept 30 s), one job; rank 0 and the last rank run on different
 // hosts.
 // A library, with jit() called alone on $SHARED/missing:
-//   1. the last rank misses, takes the key's lock, and its generate fails: its client now caches
-//      the library's name as missing;
+//   1. the last rank misses, takes the key's lock, and its compile fails (the failure is kept under
+//      err/<key>/); it then looks the library's name up itself, so its client caches it as missing;
 //   2. rank 0 builds and publishes the library;
 //   3. the last rank calls again: its lookup still says missing, it takes the lock, looks again and
 //      must find rank 0's entry on the server: origin 'disk', generate not called.
@@ -15,7 +15,7 @@
 //      builds only after rank 0's build ended.
 // Rank 0 prints "missing: ok".
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,13 +38,16 @@ const call = (fail) =>
     signature: 'cluster_missing',
     generate: () => {
       appendFileSync(calls, `${comm.rank} ${hostname()} ${fail ? 'failing' : 'generating'}\n`);
-      if (fail) throw new Error('not yet');
-      return { source: SOURCE };
+      return { source: fail ? 'this does not compile\n' : SOURCE };
     },
     params: { cache: { dir } },
   });
 
-if (comm.rank === last) await assert.rejects(call(true), { name: 'JitGenerateError' });
+if (comm.rank === last) {
+  await assert.rejects(call(true), { name: 'JitCompileError' });
+  const [key] = readdirSync(join(dir, 'err'));
+  assert.throws(() => lstatSync(join(dir, 'lib', `${key}.so`)), { code: 'ENOENT' });
+}
 await comm.barrier();
 const origins = [];
 if (comm.rank === 0) origins[0] = (await call(false)).origin;
