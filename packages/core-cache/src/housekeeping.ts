@@ -2,7 +2,7 @@ import { lstat, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CacheLayout } from './layout.js';
 import { listFolder, type ScannedEntry } from './entries.js';
-import { isKeyLocked } from './lock.js';
+import { deadLockAgeMs, isKeyLocked } from './lock.js';
 import { isCacheKey } from './signature.js';
 import { ioError } from './publish.js';
 
@@ -76,8 +76,7 @@ export async function removeLeftovers(
     await remove(path);
     counts.probes += 1;
   }
-  // A live holder refreshes its lock every staleMs / 5; twice staleMs (and at least the grace) is dead.
-  const lockCutoff = now - Math.max(LEFTOVER_GRACE_MS, 2 * staleMs);
+  const lockCutoff = now - deadLockAgeMs(staleMs);
   const names = await listFolder(layout.locksDir);
   const deadLocks = new Set<string>();
   for (const name of names) {

@@ -28,6 +28,18 @@ export interface LockOptions {
 // can see that mtime frozen while its holder is alive (see heartbeat.ts).
 const NEVER_STALE_MS = 10 * 365 * 24 * 3600 * 1000;
 
+const DEAD_LOCK_MIN_MS = 10 * 60 * 1000;
+
+/**
+ * How old a lock's mtime must be before a process that cannot wait and watch a heartbeat
+ * (`withLockIfFree`, `isKeyLocked`, gc) takes its holder for dead: far beyond what a network
+ * client's attribute cache can freeze (NFS keeps a folder's attributes up to 60 s) and the clock
+ * skew between hosts (a holder sets that mtime from its own clock). At least twice `staleMs`.
+ */
+export function deadLockAgeMs(staleMs: number): number {
+  return Math.max(DEAD_LOCK_MIN_MS, 2 * staleMs);
+}
+
 /** Raised when waiting on another process's build takes longer than `timeoutMs`. */
 export class LockTimeoutError extends JitTimeoutError {}
 
@@ -68,7 +80,8 @@ export async function buildOnce<T>(
         update: Math.max(1000, beatMs),
         retries: 0,
         // A compromised lock (taken over while we were too slow to beat) means another process
-        // may build too: harmless, since both publish the same entry by rename.
+        // may build too. Both publish by rename, but its lookup may ask the server about the name
+        // (lookupEntry's underLock) just as ours lands, and remove it: a load then fails once.
         onCompromised: () => undefined,
       });
     } catch (error) {
@@ -109,7 +122,8 @@ export async function buildOnce<T>(
 /**
  * Run `action` holding the lock at `path` (a key's `layout.lock(key)`, or another cache file) if
  * nobody holds it; resolve false without waiting when another process does (it is building or
- * publishing that key, or collecting garbage, so the caller should leave it alone).
+ * publishing that key, or collecting garbage, so the caller should leave it alone). A lock older
+ * than `deadLockAgeMs(staleMs)` is a dead holder's, and is taken.
  */
 export async function withLockIfFree(
   path: string,
@@ -121,7 +135,7 @@ export async function withLockIfFree(
   try {
     release = await lock(path, {
       realpath: false,
-      stale: Math.max(2000, staleMs),
+      stale: deadLockAgeMs(staleMs),
       retries: 0,
       onCompromised: () => undefined,
     });
@@ -137,8 +151,8 @@ export async function withLockIfFree(
   }
 }
 
-/** True when a live process holds the lock of `key` (a lock not refreshed for `staleMs` is dead). */
+/** True when a live process holds the lock of `key` (one older than `deadLockAgeMs` is dead). */
 export async function isKeyLocked(layout: CacheLayout, key: string, staleMs: number): Promise<boolean> {
   const { check } = await lockfile();
-  return check(layout.lock(key), { realpath: false, stale: Math.max(2000, staleMs) }).catch(() => false);
+  return check(layout.lock(key), { realpath: false, stale: deadLockAgeMs(staleMs) }).catch(() => false);
 }
