@@ -3,7 +3,6 @@ import {
   constants,
   fstatSync,
   lstatSync,
-  openSync,
   readFileSync,
   unlinkSync,
   utimesSync,
@@ -15,7 +14,7 @@ import type { CacheLayout } from './layout.js';
 import { decodeMeta, type EntryMeta } from './meta.js';
 import { CacheCorruptError, CacheIOError } from './errors.js';
 import { sha256Hex } from './hash.js';
-import { fileSystemKind } from './fs-kind.js';
+import { fileSystemKind, openOnServer } from './fs-kind.js';
 import { countStat } from './stats.js';
 
 /** How stale a recorded last use may be before a hit records it again. */
@@ -129,18 +128,16 @@ function lstatOrNull(path: string): Stats | null {
 }
 
 /**
- * Whether `libPath` exists on the server, past this client's cache: a name looked up while it was
- * missing stays missing for the negative-cache time (FUSE's `negative_timeout`, NFS until the
- * folder's attributes are revalidated), even after another host published it. An open with
- * O_CREAT is sent to the server on both: it opens the published file (after which a lookup sees
- * it), or makes an empty one, removed at once. Only under the key's lock: every publisher of the
- * key holds it, so the name holds what was opened. An empty library is never published; one left
- * by a crash here is a miss until the next publish replaces it.
+ * Whether `libPath` exists on the server, past this client's cache (`openOnServer`): the open finds
+ * the published file, after which a lookup sees it, or makes an empty one, removed at once. Only
+ * under the key's lock: every publisher of the key holds it, so the name holds what was opened.
+ * An empty library is never published; one left by a crash here is a miss until the next publish
+ * replaces it.
  */
 function existsOnServer(libPath: string): boolean {
   let fd: number;
   try {
-    fd = openSync(libPath, constants.O_RDONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    fd = openOnServer(libPath, constants.O_NOFOLLOW);
   } catch {
     return true; // cannot ask (a symbolic link, no permission): the lookup reports what it sees
   }

@@ -1,4 +1,4 @@
-import { statfsSync } from 'node:fs';
+import { constants, openSync, statfsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** Whether a directory can be shared with other kernels. */
@@ -40,4 +40,15 @@ export function fileSystemKind(dir: string): FileSystemKind {
     kinds.set(path, kind);
   }
   return kind;
+}
+
+/**
+ * Open `path` for reading past this client's cache of missing names: a name looked up while it was
+ * missing stays missing for the negative-cache time (FUSE's `negative_timeout`, NFS until the
+ * folder's attributes are revalidated), even after another host made it. An open with O_CREAT is
+ * sent to the server on both: it opens the file that is there, or makes an empty one, which the
+ * caller removes or leaves for its owner to overwrite. `flags` are added (O_NOFOLLOW).
+ */
+export function openOnServer(path: string, flags = 0): number {
+  return openSync(path, constants.O_RDONLY | constants.O_CREAT | flags, 0o600);
 }

@@ -1,13 +1,5 @@
-import {
-  closeSync,
-  constants,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { openOnServer } from './fs-kind.js';
 import { randomHex } from './hash.js';
 
 // Staleness of a build lock is judged by progress a waiter can see, never by the lock's mtime: on
@@ -66,11 +58,11 @@ export class Heartbeat {
 
 /**
  * The counter at `path`, '' when there is none (yet: a holder writes one as soon as it has the
- * lock). On a network file system a counter this client says is missing is asked of the server: a
- * look just before the holder's first beat can stay "missing" in a network client for its
- * negative-cache time, longer than a lock takes to go stale. An open with O_CREAT goes to the
- * server (see `lookupEntry`); the empty counter it makes when there is none is overwritten in
- * place by the next holder, who removes it on release (gc removes one left without a lock).
+ * lock). On a network file system a counter this client says is missing is asked of the server
+ * (`openOnServer`): a look just before the holder's first beat can stay "missing" in a client
+ * longer than a lock takes to go stale. The empty counter that open makes when there is none is
+ * overwritten in place by the next holder, who removes it on release (gc removes one left
+ * without a lock).
  */
 function readCounter(path: string, network: boolean): string {
   try {
@@ -78,7 +70,7 @@ function readCounter(path: string, network: boolean): string {
   } catch {
     if (!network) return '';
     try {
-      const fd = openSync(path, constants.O_RDONLY | constants.O_CREAT, 0o600);
+      const fd = openOnServer(path);
       try {
         return readFileSync(fd, 'latin1');
       } finally {
